@@ -1,0 +1,116 @@
+"""`report`: show a named report (a SQL view) or run read-only ad-hoc SQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import click
+import duckdb
+
+from catalog.reports import available_reports
+from cragcat.command import Run, stage_options
+from cragcat.errors import CragcatError, UsageError
+
+
+class ReportQueryError(CragcatError):
+    """Ad-hoc SQL that failed: a syntax error, an unknown table, or a write."""
+
+
+def _list_reports(run: Run) -> None:
+    reports = available_reports()
+    if run.console.json_mode:
+        print(json.dumps({n: r.description for n, r in reports.items()}))
+        return
+    run.console.table(["report", "what it shows"],
+                      [(n, r.description) for n, r in reports.items()], title="Reports")
+    run.console.info("[green]next:[/] report NAME (add --format csv|json), "
+                     "or report --sql \"SELECT ...\"")
+
+
+def _fetch(run: Run, sql: str, limit: int | None) -> tuple[list[str], list[tuple], list[str]]:
+    # Make sure the file exists and is migrated, then query on a read-only connection.
+    run.open_catalog().close()
+    with run.open_catalog(read_only=True) as catalog:
+        try:
+            cursor = catalog.con.execute(sql)
+            if cursor.description is None:
+                return [], [], []
+            columns = [d[0] for d in cursor.description]
+            types = [str(d[1]) for d in cursor.description]
+            rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
+        except duckdb.Error as exc:
+            raise ReportQueryError(_explain(exc)) from None
+    return columns, rows, types
+
+
+def _explain(exc: duckdb.Error) -> str:
+    text = str(exc).strip().splitlines()[0]
+    if "read-only" in text or "file system operations are disabled" in text:
+        return ("report --sql runs on a read-only connection: it can read the catalog "
+                f"but not change it or touch other files ({text})")
+    return f"query failed: {text}"
+
+
+def _jsonable(value, type_name: str):
+    if type_name == "JSON" and isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) -> None:
+    if fmt == "json" or run.console.json_mode:
+        records = [{c: _jsonable(v, t) for c, v, t in zip(columns, row, types)} for row in rows]
+        out = records[0] if single and len(records) == 1 else records
+        print(json.dumps(out, default=str))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        sys.stdout.write(buffer.getvalue())
+    elif single and len(rows) == 1:
+        run.console.table(["", ""], zip(columns, rows[0]), title=title)
+    else:
+        run.console.table(columns, rows, title=title)
+        run.console.info(f"{len(rows)} row(s)")
+
+
+@click.command(name="report")
+@click.argument("name", required=False)
+@click.option("--list", "list_reports", is_flag=True, help="List the named reports.")
+@click.option("--sql", help="Run an ad-hoc SELECT on a read-only connection.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Show at most N rows [default: all].")
+@stage_options()
+def report(run: Run, name, list_reports, sql, fmt, limit):
+    """Show a named report of the catalog, or run read-only SQL.
+
+    \b
+    report --list                 the named reports, one line each
+    report summary                what the catalog holds
+    report NAME --format json     one report as JSON
+    report --sql "SELECT ..."     ad-hoc, read-only
+    """
+    if list_reports:
+        return _list_reports(run)
+    if sql and name:
+        raise UsageError("give either a report NAME or --sql, not both")
+    if sql:
+        columns, rows, types = _fetch(run, sql, limit)
+        return _emit(run, columns, rows, types, fmt, False, "query")
+    reports = available_reports()
+    if not name:
+        raise UsageError("name a report (see report --list) or pass --sql")
+    if name not in reports:
+        raise UsageError(f"no report named '{name}'; report --list shows them: "
+                         + ", ".join(reports))
+    columns, rows, types = _fetch(run, f"SELECT * FROM {name}", limit)
+    _emit(run, columns, rows, types, fmt, reports[name].single_row, reports[name].description)
+
+
+main = report

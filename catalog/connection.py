@@ -1,0 +1,185 @@
+"""Open the DuckDB catalog: identify it, migrate it, and hold the one write path.
+
+A file that is not a cragcat catalog, or was written by a newer schema, is
+refused before anything writes to it: it is first inspected on a read-only
+connection and only reopened for writing once it is known to be ours.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+
+from catalog.reports import create_report_views
+from cragcat.errors import CatalogError, CatalogInUse
+
+APP_NAME = "cragcat"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every shipped migration, in order."""
+    found = []
+    for entry in resources.files("catalog.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError("two catalog migrations share a number")
+    return found
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+class Catalog:
+    """A connection to one catalog file. Writes go through :meth:`transaction`."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, read_only: bool,
+                 store: Path):
+        self.path = path
+        self.con = con
+        self.read_only = read_only
+        self.store_dir = store
+
+    # -- reading -----------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] | dict | None = None) -> tuple | None:
+        return self.con.execute(sql, params or []).fetchone()
+
+    def query_dicts(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[dict]:
+        cursor = self.con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
+        row = self.query_one(sql, params)
+        return None if row is None else row[0]
+
+    # -- the one write path -------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """BEGIN ... COMMIT around a block; ROLLBACK when it raises."""
+        if self.read_only:
+            raise CatalogError(f"catalog {self.path} was opened read-only")
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Catalog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def default_store(path: Path) -> Path:
+    return path.with_name(path.stem + "-store")
+
+
+def open_catalog(path: str | Path, read_only: bool = False,
+                 store: str | Path | None = None) -> Catalog:
+    """Open (or create) the catalog at ``path``, migrated to the latest schema.
+
+    ``read_only`` opens without the right to write; it also blocks access to
+    other files from SQL, so ad-hoc queries cannot write anywhere.
+    """
+    path = Path(path)
+    store_dir = Path(store) if store else default_store(path)
+    if path.exists():
+        _inspect_existing(path)
+    elif read_only:
+        # Nothing to read yet: create an empty, migrated catalog first.
+        open_catalog(path, store=store_dir).close()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if read_only:
+        con = _connect(path, read_only=True)
+        return Catalog(path, con, True, store_dir)
+    con = _connect(path, read_only=False)
+    catalog = Catalog(path, con, False, store_dir)
+    try:
+        _migrate(catalog)
+    except BaseException:
+        con.close()
+        raise
+    return catalog
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    config = {"enable_external_access": False} if read_only else {}
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise CatalogInUse(path) from None
+        raise CatalogError(f"cannot open catalog {path}: {exc}") from None
+    except duckdb.Error as exc:
+        raise CatalogError(f"{path} is not a cragcat catalog ({_first_line(exc)}); "
+                           "pass --catalog with another path") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _inspect_existing(path: Path) -> None:
+    """Refuse foreign or newer files without writing a byte to them."""
+    with open(path, "rb") as fh:
+        header = fh.read(16)
+    if len(header) < 12 or header[8:12] != _DUCKDB_MAGIC:
+        raise CatalogError(f"{path} is not a cragcat catalog (not a DuckDB file); "
+                           "pass --catalog with another path")
+    con = _connect(path, read_only=True)
+    try:
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        if "cragcat_meta" not in tables:
+            raise CatalogError(f"{path} is a DuckDB file but not a cragcat catalog; "
+                               "pass --catalog with another path")
+        version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0
+    finally:
+        con.close()
+    if version > latest_version():
+        raise CatalogError(f"catalog {path} was written by a newer cragcat (schema {version}, "
+                           f"this one knows up to {latest_version()}); upgrade cragcat")
+
+
+def _migrate(catalog: Catalog) -> None:
+    con = catalog.con
+    con.execute("CREATE TABLE IF NOT EXISTS cragcat_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+        applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""")
+    con.execute("INSERT OR IGNORE INTO cragcat_meta VALUES ('app', ?)", [APP_NAME])
+    applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, name, sql in migrations():
+        if version in applied:
+            continue
+        with catalog.transaction() as tx:
+            tx.execute(sql)
+            tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                       [version, name])
+    with catalog.transaction() as tx:
+        create_report_views(tx)

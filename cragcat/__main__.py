@@ -1,0 +1,3 @@
+from cragcat.cli import main
+
+main()

@@ -1,0 +1,27 @@
+"""The `cragcat` command group: every stage's command as a subcommand."""
+
+from __future__ import annotations
+
+import click
+
+from catalog.cli import report
+from cragcat import __version__
+
+COMMANDS = [report]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cragcat")
+def main():
+    """Turn the photo piles of climbing guidebook sites into an organised catalog.
+
+    \b
+    crawl        harvest photos from a guidebook site, OpenBeta or a folder
+    train        fine-tune a classifier: glory-shot, butt-shot or topo
+    tag-catalog  tag every photo and suggest a cover for every route
+    report       show what the catalog knows (tables, SQL, contact sheet)
+    """
+
+
+for _command in COMMANDS:
+    main.add_command(_command)

@@ -1,0 +1,41 @@
+"""The project's own errors.
+
+Domain code raises these; the command layer (cragcat.command) turns them into
+one line on stderr and an exit code. Anything else escaping a command is a bug.
+"""
+
+
+class CragcatError(Exception):
+    """A run that cannot go on. Exit code 1; the message says what to do."""
+
+    exit_code = 1
+
+
+class ConfigError(CragcatError):
+    """A bad setting: unknown key, wrong type or out of range. Exit code 2.
+
+    The message names the file (or flag), the key and what is expected.
+    """
+
+    exit_code = 2
+
+
+class UsageError(CragcatError):
+    """A command was called in a way that cannot work. Exit code 2."""
+
+    exit_code = 2
+
+
+class CatalogError(CragcatError):
+    """The catalog file cannot be used: foreign, newer schema, or damaged."""
+
+
+class CatalogInUse(CatalogError):
+    """Another cragcat process holds the catalog for writing."""
+
+    def __init__(self, path):
+        super().__init__(
+            f"catalog {path} is in use by another cragcat process; "
+            "wait for it to finish or pass --catalog PATH to use another file"
+        )
+        self.path = path
