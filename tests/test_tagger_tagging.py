@@ -1,0 +1,140 @@
+"""tag-catalog's tagging loop on a real catalog with a tiny real model."""
+
+import pytest
+
+from catalog import open_catalog
+from tagger.tagging import TagOptions, tag_catalog
+from tests.tagger_helpers import ColourArtifact, add_photo
+
+OPTIONS = dict(batch_size=4, workers=0, backend="eager", device="cpu")
+
+
+@pytest.fixture
+def catalog(catalog_path):
+    with open_catalog(catalog_path) as catalog:
+        yield catalog
+
+
+def fill(catalog, n: int, prefix: str = "p", colour: str = "glory"):
+    with catalog.transaction() as tx:
+        return [add_photo(catalog, tx, f"{prefix}{i}", colour) for i in range(n)]
+
+
+def tag_counts(catalog, model_id):
+    return catalog.query("SELECT sha256, count(*) FROM tags WHERE model_id = ? GROUP BY 1",
+                         [model_id])
+
+
+def test_every_canonical_photo_is_tagged_exactly_once(catalog):
+    shas = fill(catalog, 6)
+    with catalog.transaction() as tx:
+        duplicate = add_photo(catalog, tx, "dup", "glory", cluster="p0")
+    artifact = ColourArtifact()
+    summary = tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    assert (summary.tagged, summary.skipped, summary.failed) == (6, 0, 0)
+    counts = dict(tag_counts(catalog, artifact.model_id))
+    assert set(counts) == set(shas) and set(counts.values()) == {1}
+    assert duplicate not in counts  # near-duplicates take their canonical image's tag
+    row = catalog.query_one("SELECT class, confidence, probabilities, status, tagged_at, run_id "
+                            "FROM tags WHERE sha256 = ?", [shas[0]])
+    assert row[0] == "glory" and row[1] > 0.99 and row[3] == "tagged" and row[4] is not None
+    assert set(row[2]) == {"glory", "butt", "topo"} and abs(sum(row[2].values()) - 1) < 1e-6
+    assert catalog.scalar("SELECT count(*) FROM models WHERE model_id = ?",
+                          [artifact.model_id]) == 1
+
+
+def test_classes_follow_the_model(catalog):
+    with catalog.transaction() as tx:
+        shas = {c: add_photo(catalog, tx, c, c) for c in ("glory", "butt", "topo")}
+    summary = tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    assert summary.by_class == {"glory": 1, "butt": 1, "topo": 1}
+    got = dict(catalog.query("SELECT sha256, class FROM tags"))
+    assert got == {sha: c for c, sha in shas.items()}
+
+
+def test_an_incremental_run_tags_only_the_new_photos(catalog):
+    fill(catalog, 5)
+    artifact = ColourArtifact()
+    tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    first = dict(catalog.query("SELECT sha256, tagged_at FROM tags"))
+    new = fill(catalog, 3, prefix="new")
+    summary = tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    assert (summary.tagged, summary.skipped) == (3, 5)
+    after = dict(catalog.query("SELECT sha256, tagged_at FROM tags"))
+    assert {s: after[s] for s in first} == first  # old tags untouched
+    assert set(after) - set(first) == set(new)
+
+
+def test_retag_redoes_everything(catalog):
+    fill(catalog, 5)
+    artifact = ColourArtifact()
+    tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    summary = tag_catalog(catalog, artifact, TagOptions(retag=True, **OPTIONS))
+    assert (summary.tagged, summary.skipped) == (5, 0)
+    assert catalog.scalar("SELECT count(DISTINCT run_id) FROM tags") == 1
+    assert catalog.scalar("SELECT count(*) FROM tags") == 5
+
+
+def test_under_the_threshold_is_other_with_probabilities_kept(catalog):
+    with catalog.transaction() as tx:
+        unsure = add_photo(catalog, tx, "unsure", "unsure")  # red + green: glory or butt?
+        sure = add_photo(catalog, tx, "sure", "glory")
+    tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    cls, confidence, probs = catalog.query_one(
+        "SELECT class, confidence, probabilities FROM tags WHERE sha256 = ?", [unsure])
+    assert cls == "other" and confidence < 0.9
+    assert probs["glory"] > 0.3 and probs["butt"] > 0.3
+    assert catalog.scalar("SELECT class FROM tags WHERE sha256 = ?", [sure]) == "glory"
+    # A lower threshold (the --threshold flag) turns the same photo into its top class.
+    tag_catalog(catalog, ColourArtifact(), TagOptions(threshold=0.3, retag=True, **OPTIONS))
+    assert catalog.scalar("SELECT class FROM tags WHERE sha256 = ?", [unsure]) in {"glory",
+                                                                                   "butt"}
+
+
+def test_a_corrupt_photo_mid_batch_does_not_stop_the_run(catalog):
+    with catalog.transaction() as tx:
+        good = [add_photo(catalog, tx, f"g{i}") for i in range(3)]
+        bad = add_photo(catalog, tx, "bad", corrupt=True)
+        good += [add_photo(catalog, tx, f"h{i}") for i in range(3)]
+    summary = tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    assert (summary.tagged, summary.failed) == (6, 1)
+    status, reason, cls = catalog.query_one(
+        "SELECT status, reason, class FROM tags WHERE sha256 = ?", [bad])
+    assert status == "failed" and "decode" in reason and cls is None
+    assert catalog.scalar("SELECT count(*) FROM tags WHERE status = 'tagged'") == 6
+    assert catalog.scalar("SELECT status FROM tag_runs") == "finished"
+
+
+class StopAfter:
+    """A progress display that is interrupted (Ctrl-C) after ``n`` batches."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def advance(self, _count: int = 1) -> None:
+        self.n -= 1
+        if self.n == 0:
+            raise KeyboardInterrupt
+
+
+def test_a_killed_run_resumes_without_double_tags(catalog):
+    shas = fill(catalog, 10)
+    artifact = ColourArtifact()
+    with pytest.raises(KeyboardInterrupt):
+        tag_catalog(catalog, artifact, TagOptions(**OPTIONS), progress=StopAfter(2))
+    assert catalog.scalar("SELECT count(*) FROM tags") == 8  # two committed batches of 4
+    assert catalog.scalar("SELECT status FROM tag_runs") == "interrupted"
+    summary = tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    assert (summary.tagged, summary.skipped) == (2, 8)
+    counts = dict(tag_counts(catalog, artifact.model_id))
+    assert set(counts) == set(shas) and set(counts.values()) == {1}
+
+
+def test_a_second_model_tags_the_same_photos_again(catalog):
+    fill(catalog, 3)
+    tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    other = ColourArtifact(model_id="b" * 64)
+    summary = tag_catalog(catalog, other, TagOptions(**OPTIONS))
+    assert summary.tagged == 3
+    assert catalog.query("SELECT model_id, count(*) FROM tags GROUP BY 1 ORDER BY 1") == [
+        ("b" * 64, 3), (ColourArtifact().model_id, 3)]
