@@ -6,8 +6,9 @@ import click
 
 from catalog.cli import report
 from cragcat import __version__
+from trainer.cli import train
 
-COMMANDS = [report]
+COMMANDS = [report, train]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
