@@ -6,8 +6,9 @@ import click
 
 from catalog.cli import report
 from cragcat import __version__
+from crawler.cli import crawl
 
-COMMANDS = [report]
+COMMANDS = [report, crawl]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
