@@ -54,9 +54,10 @@ def tagged(catalog_path):
                        "(?, 'butt', 'test', now()), (?, 'topo', 'test', now())", [g1, b2, topo])
             tx.execute("INSERT INTO splits VALUES (?, 'test', now()), (?, 'test', now()), "
                        "(?, 'test', now())", [g1, b2, topo])
-            tx.execute("INSERT INTO crawl_errors (url, reason) VALUES "
-                       "('http://127.0.0.1/a', 'http-404'), ('http://127.0.0.1/b', 'http-404'), "
-                       "('http://127.0.0.1/c', 'not-an-image')")
+            tx.execute("INSERT INTO pages (url, source_id, kind, state, reason) VALUES "
+                       "('http://127.0.0.1/a', 1, 'page', 'failed', 'http-404'), "
+                       "('http://127.0.0.1/b', 1, 'page', 'failed', 'http-404'), "
+                       "('http://127.0.0.1/c', 1, 'image', 'failed', 'not-an-image')")
         artifact = ColourArtifact()
         tag_catalog(catalog, artifact, OPTIONS)
         choose_covers(catalog, artifact.model_id)
@@ -108,8 +109,8 @@ def test_review_queue_shared_photos_and_crawl_failures(tagged):
     assert set(shared) == {sha["g2"], sha["topo"]}  # g2 via its near-duplicate on Arete
     assert shared[sha["g2"]]["routes"] == 2 and shared[sha["g2"]]["copies"] == 2
     failures = rows(catalog, "crawl_failures")
-    assert [(r["reason"], r["failures"]) for r in failures] == [("http-404", 2),
-                                                                ("not-an-image", 1)]
+    assert [(r["reason"], r["urls"]) for r in failures] == [("http-404", 2),
+                                                            ("not-an-image", 1)]
 
 
 def test_models_compared_on_the_same_test_split(tagged):
