@@ -7,9 +7,10 @@ import click
 from catalog.cli import report
 from cragcat import __version__
 from crawler.cli import crawl
+from tagger.cli import tag_catalog
 from trainer.cli import train
 
-COMMANDS = [report, crawl, train]
+COMMANDS = [report, crawl, train, tag_catalog]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

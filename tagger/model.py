@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 import torch
-from torchvision.transforms import v2 as transforms
 
+from trainer.artifact import PhotoTransform, load_artifact, normalise
 from cragcat.errors import CragcatError, UsageError
 
 
@@ -39,24 +39,26 @@ def artifact_path(catalog, requested: str | None) -> Path:
 
 def load_model(catalog, requested: str | None):
     """The Artifact to tag with (see trainer.artifact.load_artifact)."""
-    from trainer.artifact import load_artifact
     return load_artifact(artifact_path(catalog, requested))
 
 
-def photo_transform(artifact):
-    """PIL image -> normalised tensor, exactly as the trainer evaluates."""
-    interpolation = {"bicubic": transforms.InterpolationMode.BICUBIC,
-                     "bilinear": transforms.InterpolationMode.BILINEAR}[artifact.interpolation]
-    return transforms.Compose([
-        transforms.PILToTensor(),
-        transforms.Resize(artifact.image_size, interpolation=interpolation, antialias=True),
-        transforms.CenterCrop(artifact.image_size),
-        transforms.ToDtype(torch.float32, scale=True),
-        transforms.Normalize(list(artifact.mean), list(artifact.std)),
-    ])
+def photo_transform(artifact) -> PhotoTransform:
+    """The trainer's own inference transform for this artifact.
+
+    Workers run its ``to_uint8`` half (resize, centre crop: a quarter of the
+    bytes of float pixels cross the process boundary); the batch is then
+    normalised at once with :func:`pixels_for_model`, on the model's device.
+    """
+    return PhotoTransform(artifact.image_size, artifact.mean, artifact.std,
+                          artifact.interpolation)
 
 
-def register_model(catalog, artifact, path: str | None = None) -> None:
+def pixels_for_model(pixels: torch.Tensor, artifact, device: torch.device) -> torch.Tensor:
+    """A uint8 batch from the loader -> the normalised float batch the model expects."""
+    return normalise(pixels.to(device, non_blocking=True), artifact.mean, artifact.std)
+
+
+def register_model(catalog, artifact) -> None:
     """Record an artifact in ``models`` unless the trainer already did."""
     metrics = dict(artifact.metrics or {})
     with catalog.transaction() as tx:
@@ -64,6 +66,6 @@ def register_model(catalog, artifact, path: str | None = None) -> None:
             """INSERT OR IGNORE INTO models (model_id, path, backbone, classes, threshold,
                    image_size, test_accuracy, test_loss, metrics)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [artifact.model_id, path or getattr(artifact, "path", "") or "", artifact.backbone,
+            [artifact.model_id, str(getattr(artifact, "path", None) or ""), artifact.backbone,
              list(artifact.classes), artifact.threshold, artifact.image_size,
              metrics.get("test_accuracy"), metrics.get("test_loss"), json.dumps(metrics)])

@@ -17,7 +17,7 @@ import torch
 
 from tagger.backend import Backend, choose_backend, pick_device
 from tagger.loader import Batch, Photo, photo_loader
-from tagger.model import photo_transform, register_model
+from tagger.model import photo_transform, pixels_for_model, register_model
 
 OTHER = "other"
 
@@ -130,9 +130,9 @@ def classes_of_model(catalog, model_id: str) -> dict[str, int]:
     return {k: n for k, n in rows}
 
 
-def _tag_batch(catalog, summary: TagSummary, batch: Batch, backend: Backend, artifact,
-               threshold: float) -> None:
-    probabilities = backend.forward(batch.pixels) if batch.pixels is not None else None
+def _tag_batch(catalog, summary: TagSummary, batch: Batch, pixels: torch.Tensor | None,
+               backend: Backend, artifact, threshold: float) -> None:
+    probabilities = backend.forward(pixels) if pixels is not None else None
     with catalog.transaction() as tx:
         if batch.photos:
             write_tags(tx, summary.run_id, summary.model_id, list(artifact.classes),
@@ -152,15 +152,17 @@ def tag_catalog(catalog, artifact, options: TagOptions, progress: Progress | Non
     photos, skipped = photos_to_tag(catalog, artifact.model_id, options.retag)
     summary = TagSummary(start_run(catalog, artifact.model_id, options, threshold, device),
                          artifact.model_id, skipped=skipped)
-    loader = photo_loader(catalog.store_dir, photos, photo_transform(artifact),
+    loader = photo_loader(catalog.store_dir, photos, photo_transform(artifact).to_uint8,
                           options.batch_size, options.workers, pin_memory=device.type == "cuda")
     backend, started, status = None, time.perf_counter(), "interrupted"
     try:
         for batch in loader:
+            pixels = (pixels_for_model(batch.pixels, artifact, device)
+                      if batch.pixels is not None else None)
             if backend is None:
                 backend = choose_backend(artifact.model, options.backend, device, len(photos),
-                                         batch.pixels)
-            _tag_batch(catalog, summary, batch, backend, artifact, threshold)
+                                         pixels)
+            _tag_batch(catalog, summary, batch, pixels, backend, artifact, threshold)
             if progress is not None:
                 progress.advance(len(batch.photos) + len(batch.failures))
         status = "finished"
