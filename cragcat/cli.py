@@ -6,8 +6,9 @@ import click
 
 from catalog.cli import report
 from cragcat import __version__
+from samplesite.cli import sample_site
 
-COMMANDS = [report]
+COMMANDS = [report, sample_site]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +21,7 @@ def main():
     train        fine-tune a classifier: glory-shot, butt-shot or topo
     tag-catalog  tag every photo and suggest a cover for every route
     report       show what the catalog knows (tables, SQL, contact sheet)
+    sample-site  build or serve the bundled sample guidebook site (offline)
     """
 
 
