@@ -26,6 +26,7 @@ SETTING_MODULES = (
     "crawler.settings",
     "trainer.settings",
     "tagger.settings",
+    "samplesite.settings",
 )
 
 CONFIG_ENV = "CRAGCAT_CONFIG"
