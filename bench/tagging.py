@@ -93,7 +93,7 @@ def ours(catalog, artifact, workers: int, backend: str) -> tuple[float, str, dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="small")
-    parser.add_argument("--photos", type=int, default=600)
+    parser.add_argument("--photos", type=int, default=300)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--workers", type=int, default=registry()["tag.workers"].default)
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/cragcat/sample-sites")
@@ -105,14 +105,18 @@ def main() -> None:
         artifact = load_artifact(args.model or stand_in_artifact(folder))
         n = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
         print(f"{n} photos, {artifact.backbone} at {artifact.image_size}px, "
-              f"{torch.get_num_threads()} torch threads")
-        results = {"naive-1": naive(catalog, artifact, 1), "naive-32": naive(catalog, artifact, 32)}
+              f"{torch.get_num_threads()} torch threads", flush=True)
+        results = {}
+        for label, batch in (("naive-1", 1), ("naive-32", 32)):
+            results[label] = naive(catalog, artifact, batch)
+            print(f"  {label}: {results[label]:.1f} s", flush=True)
         for label, workers, backend in (("tag-catalog eager, in-process", 0, "eager"),
                                         (f"tag-catalog auto, {args.workers} worker(s)",
                                          args.workers, "auto")):
             seconds, chosen, timings = ours(catalog, artifact, workers, backend)
             results[label] = seconds
-            print(f"  {label}: backend {chosen}; calibration {timings}")
+            print(f"  {label}: {seconds:.1f} s, backend {chosen}; calibration {timings}",
+                  flush=True)
         for label, seconds in results.items():
             print(f"{label:40s} {n / seconds:8.1f} photos/s   "
                   f"x{results['naive-1'] / seconds:5.2f} vs naive-1   "

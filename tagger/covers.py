@@ -157,6 +157,14 @@ def pick_avoiding(options: list[tuple[float, Candidate]], used: set[str], empty_
     return Choice(chosen.sha256, score, reason, chosen.cluster_id)
 
 
+def choosing_order(route: Route, options: list[tuple[float, Candidate]]) -> tuple:
+    """Routes with the fewest distinct clusters choose first: they have least room to move;
+    among those, the route with the better best photo."""
+    clusters = len({c.cluster_id for _, c in options})
+    best = options[0][0] if options else 0.0
+    return clusters, -best, route.route_id
+
+
 def choose_route_covers(routes: list[Route], photos: dict[int, list[Candidate]],
                         ) -> dict[int, Choice]:
     """A cover per route; siblings (same area) avoid each other's clusters."""
@@ -167,10 +175,7 @@ def choose_route_covers(routes: list[Route], photos: dict[int, list[Candidate]],
     for siblings in by_area.values():
         options = {r.route_id: ranked(photos.get(r.route_id, []), is_cover_candidate,
                                       cover_score) for r in siblings}
-        # Routes with the fewest distinct clusters choose first: they have least room to move.
-        order = sorted(siblings, key=lambda r: (len({c.cluster_id for _, c in options[r.route_id]}),
-                                                -(options[r.route_id][0][0] if options[r.route_id]
-                                                  else 0.0), r.route_id))
+        order = sorted(siblings, key=lambda r: choosing_order(r, options[r.route_id]))
         used: set[str] = set()
         for route in order:
             choice = pick_avoiding(

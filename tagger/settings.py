@@ -18,7 +18,8 @@ SETTINGS = [
             "so a killed run loses at most one batch.", min=1, max=4096),
     Setting("tag.workers", int, 1,
             "DataLoader worker processes that decode the model-ready derivatives "
-            "(0 decodes in the main process).", min=0, max=64),
+            "(0 decodes in the main process); with CUDA at least min(8, cores - 1).",
+            min=0, max=64),
     Setting("tag.backend", str, "auto",
             "Inference backend on CPU: 'auto' measures the candidates on a calibration "
             "batch and keeps the fastest; CUDA always uses channels_last with bf16 autocast.",
