@@ -101,6 +101,7 @@ def run_demo(run: Run) -> dict:
             "tagged": tagged["tagged"], "by_class": tagged["by_class"],
             "routes_with_cover": tagged["routes_with_cover"],
             "routes_without_cover": tagged["routes_without_cover"],
-            "true_glory_covers": f"{check.true_glory_covers}/{check.routes_with_glory}",
-            "cover_truth_share": round(check.share, 4),
+            "covers_true_glory": f"{check.true_glory_covers}/{check.routes_with_cover}",
+            "cover_precision": round(check.precision, 4),
+            "cover_coverage": round(check.coverage, 4),
             "minutes": round((time.perf_counter() - started) / 60, 1)}

@@ -4,6 +4,7 @@ import pytest
 
 from catalog import open_catalog
 from tagger.cover_catalog import choose_covers
+from tagger.cover_check import check_covers
 from tagger.covers import (Candidate, Route, aspect_score, choose_area_covers,
                            choose_route_covers, choose_route_topos, cover_score)
 from tagger.tagging import TagOptions, tag_catalog
@@ -136,3 +137,18 @@ def test_covers_in_the_catalog(crag):
     # Running again replaces this model's covers rather than adding to them.
     choose_covers(catalog, artifact.model_id)
     assert catalog.scalar("SELECT count(*) FROM route_covers") == 6
+
+
+def test_cover_check_against_ground_truth(crag):
+    catalog, sha = crag
+    artifact = ColourArtifact()
+    tag_catalog(catalog, artifact, TagOptions(batch_size=8, workers=0, backend="eager"))
+    choose_covers(catalog, artifact.model_id)
+    with catalog.transaction() as tx:  # the truth: route 2's chosen cover is really a butt-shot
+        tx.execute("INSERT INTO labels VALUES (?, 'glory', 'truth', now()), "
+                   "(?, 'butt', 'truth', now()), (?, 'glory', 'truth', now())",
+                   [sha["shared"], sha["own"], sha["copy"]])
+    check = check_covers(catalog, artifact.model_id)
+    assert (check.routes_with_cover, check.true_glory_covers) == (2, 1)
+    assert check.routes_with_true_glory == 2 and check.precision == 0.5
+    assert check.wrong_covers == [(2, sha["own"], "butt")]
