@@ -32,8 +32,8 @@ def next_steps(figures: dict) -> list[str]:
 
 
 def stage_run(run: Run, **overrides: Any) -> Run:
-    """The same config and console with some settings overridden (flags win as usual)."""
-    values = {"catalog.path": str(run.catalog_path), **overrides}
+    """The same settings (config file and flags included) with some overridden."""
+    values = {**run.settings.as_dict(), **overrides}
     return Run(load_settings(run.settings.config_path, values), run.console)
 
 
