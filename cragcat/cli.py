@@ -6,9 +6,10 @@ import click
 
 from catalog.cli import report
 from cragcat import __version__
+from crawler.cli import crawl
 from trainer.cli import train
 
-COMMANDS = [report, train]
+COMMANDS = [report, crawl, train]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
