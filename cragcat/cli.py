@@ -7,9 +7,10 @@ import click
 from catalog.cli import report
 from cragcat import __version__
 from crawler.cli import crawl
+from samplesite.cli import sample_site
 from trainer.cli import train
 
-COMMANDS = [report, crawl, train]
+COMMANDS = [report, crawl, train, sample_site]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +23,7 @@ def main():
     train        fine-tune a classifier: glory-shot, butt-shot or topo
     tag-catalog  tag every photo and suggest a cover for every route
     report       show what the catalog knows (tables, SQL, contact sheet)
+    sample-site  build or serve the bundled sample guidebook site (offline)
     """
 
 

@@ -25,6 +25,7 @@ SETTING_MODULES = (
     "catalog.settings",
     "crawler.settings",
     "trainer.settings",
+    "samplesite.settings",
 )
 
 CONFIG_ENV = "CRAGCAT_CONFIG"
