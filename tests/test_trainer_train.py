@@ -18,7 +18,7 @@ from tests.trainer_photos import labelled_catalog
 from trainer.artifact import load_artifact
 from trainer.backbones import create_model
 
-FAST = ["--image-size", "48", "--batch-size", "8", "--workers", "0"]
+FAST = ["--image-size", "48", "--batch-size", "8", "--workers", "0", "--threads", "1"]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -28,6 +29,15 @@ class Device:
 
     def prepare(self, batch: torch.Tensor) -> torch.Tensor:
         return batch.contiguous(memory_format=torch.channels_last) if self.cuda else batch
+
+
+def cpu_threads(setting: int) -> int:
+    """Threads for intra-op parallelism: the setting, or the idle cores when it is 0."""
+    if setting > 0:
+        return setting
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
+    return max(1, min(cores or 1, (cores or 1) - busy))
 
 
 def pick_device(choice: str) -> Device:
