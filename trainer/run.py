@@ -162,6 +162,9 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
     try:
         result = fit(model, batches["train"], batches["val"], config, device, pre.mean, pre.std,
                      out_dir / CHECKPOINT_NAME, meta, each_epoch)
+    except KeyboardInterrupt:
+        record.finish("interrupted", "interrupted; the best checkpoint so far is kept")
+        raise
     except BaseException as exc:
         record.finish("failed", f"{type(exc).__name__}: {exc}")
         raise
