@@ -90,6 +90,21 @@ def ours(catalog, artifact, workers: int, backend: str) -> tuple[float, str, dic
     return seconds, summary.backend, timings
 
 
+def calibration(catalog, artifact) -> dict:
+    """What ``--backend auto`` measures on a big run (over 2,000 photos)."""
+    from tagger.backend import CALIBRATION_PHOTOS, measure_cpu_backends
+    from tagger.loader import read_photo
+    from tagger.model import photo_transform, pixels_for_model
+
+    rows = catalog.query("SELECT derivative_path FROM images WHERE is_canonical LIMIT ?",
+                         [CALIBRATION_PHOTOS])
+    to_uint8 = photo_transform(artifact).to_uint8
+    sample = torch.stack([to_uint8(read_photo(catalog.store_dir / p)) for (p,) in rows])
+    _, timings, _ = measure_cpu_backends(artifact.model, pixels_for_model(
+        sample, artifact, torch.device("cpu")), ["eager", "channels_last", "jit", "int8"])
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="small")
@@ -111,12 +126,13 @@ def main() -> None:
             results[label] = naive(catalog, artifact, batch)
             print(f"  {label}: {results[label]:.1f} s", flush=True)
         for label, workers, backend in (("tag-catalog eager, in-process", 0, "eager"),
-                                        (f"tag-catalog auto, {args.workers} worker(s)",
+                                        (f"tag-catalog default, {args.workers} worker(s)",
                                          args.workers, "auto")):
             seconds, chosen, timings = ours(catalog, artifact, workers, backend)
             results[label] = seconds
-            print(f"  {label}: {seconds:.1f} s, backend {chosen}; calibration {timings}",
-                  flush=True)
+            print(f"  {label}: {seconds:.1f} s, backend {chosen} ({timings})", flush=True)
+        print(f"  CPU backends on a calibration batch (s/photo): "
+              f"{calibration(catalog, artifact)}", flush=True)
         for label, seconds in results.items():
             print(f"{label:40s} {n / seconds:8.1f} photos/s   "
                   f"x{results['naive-1'] / seconds:5.2f} vs naive-1   "
