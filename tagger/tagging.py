@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import torch
 
-from tagger.backend import Backend, choose_backend, pick_device
+from tagger.backend import Backend, choose_backend, cpu_threads, pick_device
 from tagger.loader import Batch, Photo, photo_loader
 from tagger.model import photo_transform, pixels_for_model, register_model
 
@@ -36,6 +36,7 @@ class TagOptions:
     retag: bool = False
     batch_size: int = 64
     workers: int = 1
+    threads: int = 0
     backend: str = "auto"
     device: str = "auto"
 
@@ -104,16 +105,16 @@ def write_failures(tx, run_id: int, model_id: str, failures: list[tuple[Photo, s
 
 
 def start_run(catalog, model_id: str, options: TagOptions, threshold: float, device,
-              workers: int) -> int:
+              workers: int, threads: int) -> int:
     with catalog.transaction() as tx:
         # The catalog admits one writer, so a run still 'running' was killed.
         tx.execute("UPDATE tag_runs SET status = 'interrupted' WHERE status = 'running'")
         return tx.execute(
             """INSERT INTO tag_runs (model_id, status, retag, threshold, device, batch_size,
-                                     workers) VALUES (?, 'running', ?, ?, ?, ?, ?)
+                                     workers, threads) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)
                RETURNING run_id""",
             [model_id, options.retag, threshold, device.type, options.batch_size,
-             workers]).fetchone()[0]
+             workers, threads]).fetchone()[0]
 
 
 def finish_run(catalog, summary: TagSummary, status: str, backend: Backend | None) -> None:
@@ -160,9 +161,12 @@ def tag_catalog(catalog, artifact, options: TagOptions, progress: Progress | Non
     device = pick_device(options.device)
     register_model(catalog, artifact)
     workers = decode_workers(options.workers, device)
+    if device.type == "cpu":
+        torch.set_num_threads(cpu_threads(options.threads))
     photos, skipped = photos_to_tag(catalog, artifact.model_id, options.retag)
     summary = TagSummary(start_run(catalog, artifact.model_id, options, threshold, device,
-                                   workers), artifact.model_id, skipped=skipped)
+                                   workers, torch.get_num_threads()),
+                         artifact.model_id, skipped=skipped)
     loader = photo_loader(catalog.store_dir, photos, photo_transform(artifact).to_uint8,
                           options.batch_size, workers, pin_memory=device.type == "cuda")
     backend, started, status = None, time.perf_counter(), "interrupted"
