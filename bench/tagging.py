@@ -103,7 +103,7 @@ def calibration(catalog, artifact) -> dict:
     to_uint8 = photo_transform(artifact).to_uint8
     sample = torch.stack([to_uint8(read_photo(catalog.store_dir / p)) for (p,) in rows])
     _, timings, _ = measure_cpu_backends(artifact.model, pixels_for_model(
-        sample, artifact, torch.device("cpu")), ["eager", "channels_last", "jit", "int8"])
+        sample, artifact, torch.device("cpu")), ["eager", "channels_last", "jit", "int8", "onnx"])
     return timings
 
 
