@@ -7,8 +7,9 @@ import click
 from catalog.cli import report
 from cragcat import __version__
 from crawler.cli import crawl
+from samplesite.cli import sample_site
 
-COMMANDS = [report, crawl]
+COMMANDS = [report, crawl, sample_site]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +22,7 @@ def main():
     train        fine-tune a classifier: glory-shot, butt-shot or topo
     tag-catalog  tag every photo and suggest a cover for every route
     report       show what the catalog knows (tables, SQL, contact sheet)
+    sample-site  build or serve the bundled sample guidebook site (offline)
     """
 
 

@@ -24,6 +24,7 @@ from cragcat.errors import ConfigError
 SETTING_MODULES = (
     "catalog.settings",
     "crawler.settings",
+    "samplesite.settings",
 )
 
 CONFIG_ENV = "CRAGCAT_CONFIG"

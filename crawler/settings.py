@@ -2,6 +2,7 @@
 
 from cragcat.settings import Setting, Table
 from crawler.duration import check_duration_or_empty
+from samplesite.profile import SAMPLE_PROFILE
 
 SOURCES = ("html", "openbeta", "folder")
 
@@ -119,16 +120,15 @@ PROFILE_SETTINGS = (
          "empty: the page URL is the id."),
 )
 
-# The sample site (samplesite/profile.py) on loopback: fast, and allowed to be private.
+# The sample site's selectors come from samplesite/profile.py (it owns its HTML);
+# the rest is how to crawl it: on loopback, fast, following every link so that
+# its traps (robots-disallowed pages, a private-address link, a redirect loop,
+# a dead page) are met and recorded.
 SAMPLE_PRESET = {
-    "allowed_hosts": ["127.0.0.1"], "private_hosts": ["127.0.0.1"], "delay": 0.0,
-    "concurrency": 4, "other_links": True, "area_links": "a.area-link", "route_links": "a.route-link",
-    "next_page": "a.next-page", "photo": "figure.photo", "photo_img": "img",
-    "caption": "figcaption .caption", "credit": "figcaption .credit",
-    "licence": "figcaption .licence", "area_name": "h1.area-name",
-    "route_name": "h1.route-name", "route_grade": ".route-grade", "route_type": ".route-type",
-    "breadcrumb": "nav.breadcrumb a", "area_id_attr": "data-area-id",
-    "route_id_attr": "data-route-id",
+    **{key: value for key, value in SAMPLE_PROFILE.items()
+       if key in {s.name for s in PROFILE_SETTINGS}},
+    "private_hosts": ["127.0.0.1"], "delay": 0.0, "concurrency": 4, "other_links": True,
+    "area_id_attr": "data-area-id", "route_id_attr": "data-route-id",
 }
 
 TABLES = [Table("crawl.profile", "Site profiles for the html source: one "
