@@ -139,8 +139,7 @@ class Engine:
                         for task in done:
                             pending.append(task.result())
                             del tasks[task]
-                    if (not tasks or len(pending) >= self.budget.batch_size
-                            or time.monotonic() - flushed >= self.budget.flush_seconds):
+                    if self._time_to_commit(tasks, pending, flushed):
                         self._commit(pending)
                         pending, flushed, self._stale = [], time.monotonic(), True
                         self.on_progress(self.tally)
@@ -150,6 +149,16 @@ class Engine:
         with self.catalog.transaction() as tx:
             self.source.finish(tx)
         return self.tally
+
+    def _time_to_commit(self, tasks: dict, pending: list, flushed: float) -> bool:
+        """Commit a full batch, a batch half a second old, everything at the end - and
+        at once when a page has finished while there is room for the work it found."""
+        if not pending:
+            return False
+        hungry = len(tasks) + len(self._ready) < self.budget.in_flight and any(
+            isinstance(r, _PageDone) for r in pending)
+        return (hungry or not tasks or len(pending) >= self.budget.batch_size
+                or time.monotonic() - flushed >= self.budget.flush_seconds)
 
     # -- choosing work --------------------------------------------------------
     def _fill(self, tasks: dict, pending: list) -> bool:
