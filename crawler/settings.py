@@ -34,9 +34,10 @@ SETTINGS = [
             "global cap; each host also has its own limit).", min=1, max=256),
     Setting("crawl.host_concurrency", int, 1, "Requests in flight at once to one host when no "
             "profile says otherwise (OpenBeta and its media host).", min=1, max=64),
-    Setting("crawl.delay", float, 1.0, "Seconds between the starts of two requests to one host "
-            "when no profile says otherwise; robots.txt Crawl-delay wins when larger.",
-            min=0.0),
+    Setting("crawl.delay", float, 1.0, "Seconds between two requests to one host when no "
+            "profile says otherwise (from the end of one to the start of the next when one "
+            "runs at a time; start to start otherwise); robots.txt Crawl-delay wins when "
+            "larger.", min=0.0),
     Setting("crawl.timeout", float, 30.0, "Seconds to wait for a connection, or for the next "
             "bytes of a response, before giving up on a try.", min=0.1),
     Setting("crawl.max_bytes", int, 30_000_000, "Largest response accepted, in bytes; enforced "
