@@ -6,7 +6,8 @@ yet searched, :func:`deduplicate` finds every catalog image within
 confirms or refuses each candidate pair with crawler.compare (a topo drawn
 over a photo is refused), keeps every verdict in ``near_duplicates``, and
 groups the confirmed pairs into clusters. A cluster's canonical image is the
-largest, then the earliest seen; ``cluster_id`` is its SHA-256.
+largest (pixels, then bytes), then the earliest seen; ``cluster_id`` is its
+SHA-256.
 """
 
 from __future__ import annotations
@@ -120,12 +121,14 @@ def _recluster(tx) -> int:
 
 
 def _write_cluster(tx, group: list[str]) -> int:
-    rows = tx.execute("SELECT sha256, width * height, first_seen, cluster_id, is_canonical "
-                      "FROM images WHERE sha256 IN (SELECT unnest(?))", [group]).fetchall()
-    # canonical: the largest picture, then the earliest seen, then the smallest SHA-256
-    canonical = min(rows, key=lambda r: (-r[1], r[2], r[0]))[0]
+    rows = tx.execute("SELECT sha256, width * height, bytes, first_seen, cluster_id, "
+                      "is_canonical FROM images WHERE sha256 IN (SELECT unnest(?))",
+                      [group]).fetchall()
+    # canonical: the largest picture (pixels, then bytes: the least compressed copy),
+    # then the earliest seen, then the smallest SHA-256
+    canonical = min(rows, key=lambda r: (-r[1], -r[2], r[3], r[0]))[0]
     changed = 0
-    for sha, _, _, cluster_id, is_canonical in rows:
+    for sha, _, _, _, cluster_id, is_canonical in rows:
         if cluster_id != canonical or is_canonical != (sha == canonical):
             tx.execute("UPDATE images SET cluster_id = ?, is_canonical = ? WHERE sha256 = ?",
                        [canonical, sha == canonical, sha])

@@ -80,19 +80,23 @@ def image_url(img: Tag, base: str) -> str | None:
     return None
 
 
+def _clean(element: Tag) -> str:
+    """The element's text with runs of whitespace folded to one space."""
+    return " ".join(element.get_text(" ", strip=True).split())
+
+
 def _text(scope: Tag, selector: str) -> str | None:
     if not selector:
         return None
     found = scope.select_one(selector)
-    text = found.get_text(" ", strip=True) if found else ""
-    return text or None
+    return (_clean(found) if found else "") or None
 
 
 def parse_page(profile: SiteProfile, url: str, content: bytes) -> PageFindings:
     soup = BeautifulSoup(content, "lxml")
     findings = PageFindings()
     _identify(profile, soup, findings, url)
-    findings.crumbs = [Crumb(a.get_text(" ", strip=True), link)
+    findings.crumbs = [Crumb(_clean(a), link)
                        for a in _select(soup, profile.selector("breadcrumb"))
                        if (link := absolute(url, a.get("href")))]
     findings.photos = _photos(profile, soup, url)
@@ -108,12 +112,12 @@ def _identify(profile: SiteProfile, soup, findings: PageFindings, url: str) -> N
     route = soup.select_one(profile.selector("route_name")) if profile.selector("route_name") else None
     area = soup.select_one(profile.selector("area_name")) if profile.selector("area_name") else None
     if route is not None:
-        findings.kind, findings.name = "route", route.get_text(" ", strip=True)
+        findings.kind, findings.name = "route", _clean(route)
         findings.external_id = route.get(profile.route_id_attr) if profile.route_id_attr else None
         findings.grade = _text(soup, profile.selector("route_grade"))
         findings.route_type = _text(soup, profile.selector("route_type"))
     elif area is not None:
-        findings.kind, findings.name = "area", area.get_text(" ", strip=True)
+        findings.kind, findings.name = "area", _clean(area)
         findings.external_id = area.get(profile.area_id_attr) if profile.area_id_attr else None
     findings.external_id = findings.external_id or (url if findings.kind != "page" else None)
 

@@ -92,35 +92,35 @@ def _sorted_by_key(hashes: np.ndarray, key: list[tuple[int, int]]):
 
 def _pairs_sharing(hashes: np.ndarray, key: list[tuple[int, int]], k: int,
                    query: np.ndarray | None) -> np.ndarray:
-    """Pair codes i*n+j of hashes that agree on ``key``'s blocks and are within ``k``."""
+    """Pair codes i*n+j of hashes that agree on ``key``'s blocks and are within ``k``.
+
+    In key order, hashes that share the key sit in one run; position p and p + d
+    are in the same run exactly when their keys are equal. So compare every
+    position with the one d further, for d = 1, 2, ... until no run is that long:
+    no pair list is ever built.
+    """
     n = len(hashes)
     order, ordered = _sorted_by_key(hashes, key)
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    left, right = _pairs_within_runs(starts[sizes > 1], sizes[sizes > 1])
-    if not len(left):
+    in_order = hashes[order]  # neighbours in key order sit close in memory
+    lefts, rights = [], []
+    same = np.flatnonzero(ordered[:-1] == ordered[1:])  # p whose run goes on to p + 1
+    d = 1
+    while len(same):
+        close = same[np.bitwise_count(in_order[same] ^ in_order[same + d]) <= k]
+        lefts.append(order[close])
+        rights.append(order[close + d])
+        d += 1
+        # p's run reaches p + d when it reached p + d - 1 and the next key is equal too
+        same = same[same + d < n]
+        same = same[ordered[same] == ordered[same + d]]
+    if not lefts:
         return np.empty(0, np.int64)
-    in_order = hashes[order]  # neighbours in sorted order sit close in memory
-    keep = np.bitwise_count(in_order[left] ^ in_order[right]) <= k
-    a, b = order[left[keep]], order[right[keep]]
+    a, b = np.concatenate(lefts), np.concatenate(rights)
     if query is not None:
         touching = query[a] | query[b]
         a, b = a[touching], b[touching]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return lo.astype(np.int64) * n + hi
-
-
-def _pairs_within_runs(starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (p, q), p < q, of positions inside each run [start, start + size)."""
-    if not len(starts):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    # each position p in a run pairs with the (size - offset - 1) positions after it
-    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    positions = np.repeat(starts, sizes) + offsets
-    follow = np.repeat(sizes, sizes) - offsets - 1
-    left = np.repeat(positions, follow)
-    step = np.arange(follow.sum()) - np.repeat(np.cumsum(follow) - follow, follow) + 1
-    return left, left + step
 
 
 def brute_force_pairs(hashes: np.ndarray, max_distance: int) -> set[tuple[int, int]]:
