@@ -11,6 +11,7 @@ from trainer.artifact import (build_transform, load_artifact, predict, preproces
                               read_meta, save_artifact)
 from trainer.backbones import create_model, preprocessing, resolve
 from trainer.errors import ArtifactError, UntrustedCheckpoint
+from tests.trainer_photos import one_thread  # noqa: F401  (autouse)
 
 
 def _meta(backbone="efficientnet_lite0", image_size=64):
