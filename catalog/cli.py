@@ -15,6 +15,9 @@ from cragcat.command import Run, stage_options
 from cragcat.errors import CragcatError, UsageError
 
 
+SHEET = "sheet"  # `report sheet` draws the HTML contact sheet instead of a view
+
+
 class ReportQueryError(CragcatError):
     """Ad-hoc SQL that failed: a syntax error, an unknown table, or a write."""
 
@@ -86,8 +89,11 @@ def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) ->
               show_default=True, help="Output format.")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Show at most N rows [default: all].")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="report sheet: folder to write the contact sheet into.")
+@click.option("--area", default=None, help="report sheet: only this area's page.")
 @stage_options()
-def report(run: Run, name, list_reports, sql, fmt, limit):
+def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
     """Show a named report of the catalog, or run read-only SQL.
 
     \b
@@ -95,7 +101,12 @@ def report(run: Run, name, list_reports, sql, fmt, limit):
     report summary                what the catalog holds
     report NAME --format json     one report as JSON
     report --sql "SELECT ..."     ad-hoc, read-only
+    report sheet --out DIR        HTML contact sheet: a page per area [--area NAME]
     """
+    if name == SHEET:
+        return _contact_sheet(run, out, area)
+    if out or area:
+        raise UsageError("--out and --area belong to `report sheet`")
     if list_reports:
         return _list_reports(run)
     if sql and name:
@@ -111,6 +122,19 @@ def report(run: Run, name, list_reports, sql, fmt, limit):
                          + ", ".join(reports))
     columns, rows, types = _fetch(run, f"SELECT * FROM {name}", limit)
     _emit(run, columns, rows, types, fmt, reports[name].single_row, reports[name].description)
+
+
+def _contact_sheet(run: Run, out, area) -> None:
+    from tagger.sheet import write_contact_sheet
+
+    if not out:
+        raise UsageError("report sheet needs --out DIR: the folder for the HTML pages")
+    run.open_catalog().close()  # create and migrate a new catalog first
+    with run.open_catalog(read_only=True) as catalog:
+        sheet = write_contact_sheet(catalog, out, area)
+    run.console.done("contact sheet written", {
+        "index": str(sheet.index), "area_pages": sheet.pages, "routes": sheet.routes,
+        "photos": sheet.photos}, [f"open {sheet.index} in a browser"])
 
 
 main = report

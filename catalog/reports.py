@@ -6,7 +6,9 @@ A view file starts with comment lines that describe it::
     -- rows: one            (optional: the report is a single row; JSON gives an object)
 
 Views are (re)created every time the catalog is opened for writing, so a new
-or changed report reaches old catalogs without a migration.
+or changed report reaches old catalogs without a migration. A view may select
+from another view (``photo_tags`` is the base of several reports): views are
+created in dependency order, found from the report names each one mentions.
 """
 
 from __future__ import annotations
@@ -45,7 +47,23 @@ def _parse(name: str, text: str) -> Report:
     return Report(name, description, text, single)
 
 
+def in_dependency_order(reports: dict[str, Report]) -> list[Report]:
+    """Reports ordered so that every view comes after the views it mentions."""
+    code = {name: re.sub(r"--[^\n]*", "", report.sql) for name, report in reports.items()}
+    mentions = {name: {other for other in reports
+                       if other != name and re.search(rf"\b{other}\b", code[name])}
+                for name in reports}
+    ordered: list[str] = []
+    while len(ordered) < len(reports):
+        ready = [n for n in reports if n not in ordered and mentions[n] <= set(ordered)]
+        if not ready:
+            stuck = sorted(set(reports) - set(ordered))
+            raise RuntimeError("report views mention each other in a cycle: " + ", ".join(stuck))
+        ordered += ready
+    return [reports[n] for n in ordered]
+
+
 def create_report_views(con) -> None:
-    for report in available_reports().values():
+    for report in in_dependency_order(available_reports()):
         body = report.sql.strip().rstrip(";")
         con.execute(f"CREATE OR REPLACE VIEW {report.name} AS\n{body}")

@@ -23,6 +23,10 @@ from cragcat.errors import ConfigError
 # Packages whose settings.py declares settings, in the order the docs list them.
 SETTING_MODULES = (
     "catalog.settings",
+    "crawler.settings",
+    "trainer.settings",
+    "tagger.settings",
+    "samplesite.settings",
 )
 
 CONFIG_ENV = "CRAGCAT_CONFIG"

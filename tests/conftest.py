@@ -54,3 +54,56 @@ def held_catalog(catalog_path):
     proc.wait(timeout=30)
 
 
+
+
+# --- the sample guidebook site (samplesite) ----------------------------------
+
+@pytest.fixture(scope="session")
+def sample_site_cache(request, tmp_path_factory) -> Path:
+    """Generated sample sites, kept between test runs in pytest's cache folder
+    (in a temporary folder when the cache plugin is off)."""
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        return tmp_path_factory.mktemp("sample-sites")
+    return Path(cache.mkdir("sample-sites"))
+
+
+@pytest.fixture(scope="session")
+def tiny_site_dir(sample_site_cache) -> Path:
+    """The tiny sample site (seed 0) on disk: manifest.json, labels.csv, www/."""
+    from samplesite import build_site
+    return build_site("tiny", seed=0, cache_dir=sample_site_cache)
+
+
+@pytest.fixture
+def tiny_site(tiny_site_dir):
+    """The tiny sample site served on 127.0.0.1, port 0, without faults.
+
+    Yields a ServedSite: .url, .manifest, .site_dir, .request_log(), .stop()."""
+    from samplesite import serve_in_thread
+    with serve_in_thread(tiny_site_dir) as site:
+        yield site
+
+
+@pytest.fixture
+def sample_site(tiny_site):
+    """The served sample site tests crawl: the tiny one (same object as tiny_site)."""
+    yield tiny_site
+
+
+@pytest.fixture
+def site_factory(sample_site_cache):
+    """site_factory(size="tiny", faults=None, seed=0, crawl_delay=None) -> a served site,
+    stopped at the end of the test."""
+    from samplesite import build_site, serve_in_thread
+    started = []
+
+    def make(size="tiny", faults=None, seed=0, crawl_delay=None):
+        site = serve_in_thread(build_site(size, seed=seed, cache_dir=sample_site_cache),
+                               faults=faults, crawl_delay=crawl_delay)
+        started.append(site)
+        return site
+
+    yield make
+    for site in started:
+        site.stop()

@@ -1,0 +1,211 @@
+"""The fetcher: one httpx connection pool, polite, guarded, retried, size-limited.
+
+:meth:`Fetcher.fetch` takes one URL through robots.txt, the throttle, the
+address guard (inside the transport), retries with backoff, and redirects it
+follows itself so that every hop is checked again. Bodies are read as a
+stream and cut off at ``max_bytes``. Anything that goes wrong for this URL
+raises :class:`FetchFailed` with a short reason that becomes frontier data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from crawler.guard import AddressGuard, AddressRefused, GuardedTransport
+from crawler.retry import RetryPolicy, retryable_status
+from crawler.robots import RobotsCache
+from crawler.throttle import Throttle
+from cragcat import __version__
+from cragcat.errors import CragcatError
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class FetchFailed(CragcatError):
+    """One URL could not be fetched. ``reason`` is stored in the frontier
+    (robots, address-refused, too-large, timeout, connection-error, http-404,
+    too-many-redirects, ...); ``skipped`` marks a URL we chose not to request."""
+
+    def __init__(self, reason: str, detail: str = "", status: int | None = None,
+                 attempts: int = 0, skipped: bool = False):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+        self.status = status
+        self.attempts = attempts
+        self.skipped = skipped
+
+
+class _TooLarge(Exception):
+    """Internal: the body passed the byte limit while streaming."""
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    contact: str = ""
+    user_agent: str = "cragcat/{version} (+{contact})"
+    timeout: float = 30.0
+    max_bytes: int = 30_000_000
+    max_redirects: int = 10  # as many as real sites chain (Scrapy allows 20)
+
+    def agent(self) -> str:
+        contact = self.contact or "no contact configured"
+        return self.user_agent.format(version=__version__, contact=contact)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A response that arrived in full (any status a caller may want to see)."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    attempts: int = 1
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class Fetcher:
+    """Use as ``async with Fetcher(...) as fetcher: await fetcher.fetch(url)``."""
+
+    def __init__(self, settings: FetchSettings, throttle: Throttle, guard: AddressGuard,
+                 retry: RetryPolicy | None = None,
+                 backend: httpcore.AsyncNetworkBackend | None = None):
+        self.settings = settings
+        self.throttle = throttle
+        self.guard = guard
+        self.retry = retry or RetryPolicy()
+        self.robots = RobotsCache(self._robots_text)
+        self.requests = 0
+        self.retries: Counter = Counter()  # reason -> retries made
+        self._transport = GuardedTransport(guard, max_connections=256, inner=backend)
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> "Fetcher":
+        timeout = httpx.Timeout(self.settings.timeout)
+        self._client = httpx.AsyncClient(transport=self._transport, timeout=timeout,
+                                         follow_redirects=False, trust_env=False,
+                                         headers={"User-Agent": self.settings.agent()})
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str, method: str = "GET", json: Any = None,
+                    etag: str | None = None, last_modified: str | None = None,
+                    check_robots: bool = True) -> Fetched:
+        """Fetch ``url`` (following redirects); raise FetchFailed with a reason."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        attempts = 0
+        for _ in range(self.settings.max_redirects + 1):
+            await self._admit(url, check_robots, attempts)
+            fetched = await self._with_retries(method, url, json, headers, attempts)
+            attempts = fetched.attempts
+            location = fetched.headers.get("location")
+            if fetched.status not in REDIRECTS or not location:
+                return fetched
+            url = urljoin(url, location)
+            if fetched.status == 303 or (fetched.status in (301, 302) and method == "POST"):
+                method, json = "GET", None
+        raise FetchFailed("too-many-redirects", f"more than {self.settings.max_redirects}",
+                          attempts=attempts)
+
+    async def _admit(self, url: str, check_robots: bool, attempts: int) -> None:
+        scheme = urlsplit(url).scheme
+        if scheme not in ("http", "https"):
+            raise FetchFailed("unsupported-scheme", url, attempts=attempts, skipped=True)
+        if not check_robots:
+            return
+        rules = await self.robots.rules(url)
+        self.throttle.set_crawl_delay(urlsplit(url).hostname or "", rules.crawl_delay)
+        if not rules.allows(url):
+            why = rules.why or "disallowed by robots.txt"
+            raise FetchFailed("robots", why, attempts=attempts, skipped=True)
+
+    async def _with_retries(self, method, url, json, headers, attempts: int) -> Fetched:
+        host = urlsplit(url).hostname or ""
+        tries = 0
+        while True:
+            tries += 1
+            reason, status, retry_after = await self._try_once(method, url, json, headers, host)
+            if isinstance(reason, Fetched):
+                return Fetched(reason.url, reason.status, reason.headers, reason.content,
+                               attempts + tries)
+            wait = self.retry.wait(tries, retry_after)
+            if wait is None:
+                detail = f"gave up after {tries} tries"
+                if retry_after:
+                    detail += f" (Retry-After: {retry_after})"
+                raise FetchFailed(reason, detail, status=status, attempts=attempts + tries)
+            self.retries[reason] += 1
+            await asyncio.sleep(wait)
+
+    async def _try_once(self, method, url, json, headers, host):
+        """(Fetched, ...) on an answer to keep; (reason, status, Retry-After) to retry."""
+        try:
+            async with self.throttle.slot(host):
+                self.requests += 1
+                fetched = await self._send(method, url, json, headers)
+        except AddressRefused as exc:
+            raise FetchFailed("address-refused", exc.why) from None
+        except _TooLarge:
+            raise FetchFailed("too-large", f"over {self.settings.max_bytes:,} bytes") from None
+        except (httpx.TimeoutException, TimeoutError):
+            return "timeout", None, None
+        except (httpx.TransportError, httpx.DecodingError):
+            return "connection-error", None, None
+        if retryable_status(fetched.status):
+            return f"http-{fetched.status}", fetched.status, fetched.headers.get("retry-after")
+        return fetched, None, None
+
+    async def _send(self, method, url, json, headers) -> Fetched:
+        limit = self.settings.max_bytes
+        # read timeouts stop a silent server; this total stops one that drips bytes
+        async with asyncio.timeout(self.settings.timeout * 4):
+            async with self._client.stream(method, url, json=json, headers=headers) as response:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise _TooLarge()
+                body = bytearray()
+                if response.status_code not in REDIRECTS:
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > limit:
+                            raise _TooLarge()
+                return Fetched(str(response.url), response.status_code, response.headers,
+                               bytes(body))
+
+    async def _robots_text(self, url: str) -> tuple[int | None, str]:
+        try:
+            fetched = await self.fetch(url, check_robots=False)
+        except FetchFailed as exc:
+            if exc.reason == "address-refused":
+                raise  # the host itself is refused: say so, not "robots"
+            return exc.status, ""
+        return fetched.status, fetched.content.decode("utf-8", errors="replace")

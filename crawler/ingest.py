@@ -1,0 +1,387 @@
+"""Ingest: validate and decode an image once, store it, hash it, record it.
+
+One image's bytes go through three steps, split so that the crawler can run
+the CPU-heavy middle step in worker threads while one thread writes the
+catalog:
+
+1. :func:`examine` (pure, thread-safe): check the signature against the
+   declared content type, refuse SVG and non-images, guard against
+   decompression bombs, decode once (first frame, EXIF orientation, RGB),
+   make the model-ready derivative, and compute pHash and sharpness.
+2. :func:`store_files`: write the original (content-addressed by SHA-256,
+   never a name from the URL) and the derivative into the catalog's store.
+3. :func:`record_image` and :func:`record_sighting`: the catalog rows. The
+   sighting is recorded for duplicates too, so provenance is never lost.
+
+:class:`Ingester` does all three for callers that do not need the split
+(the folder source).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import imagehash
+import numpy as np
+from PIL import Image, ImageOps
+
+from crawler import signature
+from cragcat.errors import CragcatError
+
+# The Images contract in COMMON.md: the derivative's shorter side, JPEG quality.
+DERIVATIVE_SHORT_SIDE = 256
+DERIVATIVE_QUALITY = 90
+DEFAULT_MAX_PIXELS = 50_000_000  # a 50-megapixel photo is plenty; more smells of a bomb
+
+
+class ImageRejected(CragcatError):
+    """These bytes are not an image cragcat will keep.
+
+    ``reason`` is a short stable word stored in the catalog (not-an-image,
+    svg, truncated, corrupt, decompression-bomb, empty); ``detail`` says more.
+    Raised per item and turned into a failed row, never a crashed run.
+    """
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Examined:
+    """What ingest learnt from one image's bytes."""
+
+    sha256: str
+    size: int
+    format: str
+    width: int
+    height: int
+    mode: str
+    phash: int
+    sharpness: float
+    extension: str
+    original: bytes = field(repr=False)
+    derivative: bytes = field(repr=False)
+    declared_type_agrees: bool = True
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """Where an image was seen: page, route or area, and what the page said about it."""
+
+    source_id: int | None = None
+    image_url: str | None = None
+    page_url: str | None = None
+    area_id: int | None = None
+    route_id: int | None = None
+    caption: str | None = None
+    credit: str | None = None
+    licence: str | None = None
+    votes: int | None = None
+    rating: float | None = None
+
+    def key(self, sha256: str) -> str:
+        """Stable identity of (image, page, image URL, route, area): the same sighting
+        twice is one row. SIGHTING_KEY_SQL computes the same in SQL."""
+        parts = [sha256, self.page_url or "", self.image_url or "",
+                 str(self.route_id or ""), str(self.area_id or "")]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def sighting_key_sql(sha: str, page: str, image: str, route: str, area: str) -> str:
+    """SQL for Sighting.key over the named columns (for set-based inserts)."""
+    parts = [sha] + [f"coalesce({c}::VARCHAR, '')" for c in (page, image, route, area)]
+    return f"sha256(concat_ws(chr(31), {', '.join(parts)}))"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of ingesting one item: new, duplicate or failed (with a reason)."""
+
+    status: str
+    sha256: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+    new_sighting: bool = False
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- 1. examine ---------------------------------------------------------------
+
+def examine(data: bytes, content_type: str | None = None,
+            max_pixels: int = DEFAULT_MAX_PIXELS) -> Examined:
+    """Validate and decode ``data`` once; raise ImageRejected with a reason."""
+    kind = _check_signature(data, content_type)
+    _check_complete(data, kind)
+    image, (width, height) = _open(data, max_pixels)
+    picture = _to_rgb(_oriented(image))
+    derivative = _derivative(picture)
+    buffer = io.BytesIO()
+    derivative.save(buffer, "JPEG", quality=DERIVATIVE_QUALITY)
+    return Examined(
+        sha256=sha256_of(data), size=len(data), format=image.format or kind,
+        width=width, height=height, mode=image.mode,
+        phash=phash_int(derivative), sharpness=sharpness(derivative),
+        extension=signature.EXTENSIONS.get(image.format or kind, "img"),
+        original=data, derivative=buffer.getvalue(),
+        declared_type_agrees=content_type is None or signature.agrees(content_type, kind))
+
+
+def _check_signature(data: bytes, content_type: str | None) -> str:
+    kind = signature.sniff(data)
+    if kind == "EMPTY":
+        raise ImageRejected("empty", "no bytes")
+    if kind == "SVG" or signature.declared_kind(content_type) == "SVG":
+        raise ImageRejected("svg", "vector images are not photos; SVG is refused")
+    if not signature.is_image_kind(kind):
+        said = f", served as {content_type}" if content_type else ""
+        raise ImageRejected("not-an-image", f"bytes look like {kind}{said}")
+    return kind
+
+
+def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, tuple[int, int]]:
+    """Open lazily and check the pixel count before a single pixel is decoded.
+
+    Returns the decoded first frame and the full size after EXIF orientation
+    (the JPEG decoder may have been asked to decode at a reduced scale).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected("decompression-bomb", str(exc)) from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageRejected("corrupt", f"cannot read the image header ({exc})") from None
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageRejected("decompression-bomb",
+                            f"{width}x{height} is over the {max_pixels:,}-pixel limit")
+    if width == 0 or height == 0:
+        raise ImageRejected("corrupt", "zero-sized image")
+    _draft_for_derivative(image)
+    try:
+        image.seek(0)  # the first frame of an animation
+        image.load()
+    except OSError as exc:
+        reason = "truncated" if "truncated" in str(exc).lower() else "corrupt"
+        raise ImageRejected(reason, str(exc)) from None
+    except (ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ImageRejected("corrupt", str(exc)) from None
+    # Only after load(): reading a PNG's EXIF loads (and would hide a decode error).
+    shown = (height, width) if _turns_sideways(image) else (width, height)
+    return image, shown
+
+
+def _turns_sideways(image: Image.Image) -> bool:
+    """EXIF orientations 5-8 swap width and height."""
+    try:
+        return image.getexif().get(0x0112) in (5, 6, 7, 8)
+    except (OSError, ValueError, SyntaxError):
+        return False
+
+
+def _draft_for_derivative(image: Image.Image) -> None:
+    """Let the JPEG decoder scale down while decoding: same derivative, far less work."""
+    if image.format != "JPEG":
+        return
+    scale = DERIVATIVE_SHORT_SIDE / min(image.size)
+    if scale < 0.5:
+        image.draft("RGB" if image.mode != "CMYK" else "CMYK",
+                    (int(image.width * scale) + 1, int(image.height * scale) + 1))
+
+
+def _check_complete(data: bytes, kind: str) -> None:
+    """A cut-off download lacks the format's end marker (Pillow may decode it silently)."""
+    tail = data[-64:].rstrip(b"\x00")
+    if kind == "JPEG" and b"\xff\xd9" not in tail:
+        raise ImageRejected("truncated", "the JPEG end-of-image marker is missing")
+    if kind == "PNG" and b"IEND" not in tail:
+        raise ImageRejected("truncated", "the PNG IEND chunk is missing")
+
+
+def _oriented(image: Image.Image) -> Image.Image:
+    try:
+        return ImageOps.exif_transpose(image)
+    except (OSError, ValueError, TypeError, KeyError, SyntaxError):
+        return image  # broken EXIF: keep the pixels as stored rather than losing the photo
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """RGB on white for anything with transparency; plain conversion otherwise."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        image = _scaled_to_8bit(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info)
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _scaled_to_8bit(image: Image.Image) -> Image.Image:
+    pixels = np.asarray(image, dtype=np.float64)
+    low, high = float(pixels.min()), float(pixels.max())
+    scaled = (pixels - low) * (255.0 / (high - low) if high > low else 0.0)
+    return Image.fromarray(scaled.astype(np.uint8), "L")
+
+
+def derivative_size(width: int, height: int) -> tuple[int, int]:
+    """Shorter side DERIVATIVE_SHORT_SIDE, never upscaled."""
+    scale = DERIVATIVE_SHORT_SIDE / min(width, height)
+    if scale >= 1:
+        return width, height
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _derivative(picture: Image.Image) -> Image.Image:
+    size = derivative_size(picture.width, picture.height)
+    if size == picture.size:
+        return picture
+    return picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def phash_int(picture: Image.Image) -> int:
+    """imagehash's 64-bit pHash as an unsigned integer (hex digits read big-endian)."""
+    return int(str(imagehash.phash(picture)), 16)
+
+
+def sharpness(picture: Image.Image) -> float:
+    """Variance of the 4-neighbour Laplacian of the greyscale image."""
+    grey = np.asarray(picture.convert("L"), dtype=np.float64)
+    if grey.shape[0] < 3 or grey.shape[1] < 3:
+        return 0.0
+    lap = (grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:]
+           - 4.0 * grey[1:-1, 1:-1])
+    return float(lap.var())
+
+
+# -- 2. store -------------------------------------------------------------------
+
+def original_path(sha256: str, extension: str) -> str:
+    return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
+
+
+def derivative_path(sha256: str) -> str:
+    return f"derivatives/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
+
+
+def store_files(store_dir: Path, examined: Examined) -> tuple[str, str]:
+    """Write both files (atomically, idempotently); return their relative paths."""
+    original = original_path(examined.sha256, examined.extension)
+    derivative = derivative_path(examined.sha256)
+    _write_once(Path(store_dir) / original, examined.original)
+    _write_once(Path(store_dir) / derivative, examined.derivative)
+    return original, derivative
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    if path.is_file() and path.stat().st_size == len(data):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- 3. record ------------------------------------------------------------------
+
+def known_image(con, sha256: str) -> bool:
+    return con.execute("SELECT 1 FROM images WHERE sha256 = ?", [sha256]).fetchone() is not None
+
+
+def record_image(tx, examined: Examined, paths: tuple[str, str]) -> bool:
+    """Insert the image row; False when the SHA-256 was already there."""
+    return bool(record_images(tx, [(examined, paths)]))
+
+
+def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
+    """Insert image rows in one statement; return the SHA-256s that were new."""
+    if not rows:
+        return set()
+    columns = list(zip(*[(e.sha256, e.size, e.format, e.width, e.height, e.mode, e.phash,
+                          p[0], p[1], e.sharpness) for e, p in rows]))
+    inserted = tx.execute(
+        """INSERT INTO images (sha256, bytes, format, width, height, mode, phash, cluster_id,
+                               is_canonical, original_path, derivative_path, sharpness)
+           SELECT sha256, bytes, format, width, height, mode, phash, sha256, TRUE,
+                  original_path, derivative_path, sharpness FROM
+             (SELECT unnest(?) AS sha256, unnest(?::BIGINT[]) AS bytes, unnest(?) AS format,
+                     unnest(?::INTEGER[]) AS width, unnest(?::INTEGER[]) AS height,
+                     unnest(?) AS mode, unnest(?::UBIGINT[]) AS phash,
+                     unnest(?) AS original_path, unnest(?) AS derivative_path,
+                     unnest(?::DOUBLE[]) AS sharpness)
+           ON CONFLICT DO NOTHING RETURNING sha256""", [list(c) for c in columns]).fetchall()
+    return {row[0] for row in inserted}
+
+
+def record_sighting(tx, sha256: str, sighting: Sighting) -> bool:
+    """Insert the sighting; False when this exact sighting was already recorded."""
+    inserted = tx.execute(
+        """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url,
+                                  area_id, route_id, caption, credit, licence, votes, rating)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING RETURNING sighting_id""",
+        [sighting.key(sha256), sha256, sighting.source_id, sighting.image_url,
+         sighting.page_url, sighting.area_id, sighting.route_id, sighting.caption,
+         sighting.credit, sighting.licence, sighting.votes, sighting.rating]).fetchall()
+    return bool(inserted)
+
+
+def record_sightings(tx, rows: list[tuple[str, Sighting]]) -> int:
+    """Insert (sha256, sighting) rows in one statement; return how many were new."""
+    if not rows:
+        return 0
+    columns = list(zip(*[(s.key(sha), sha, s.source_id, s.image_url, s.page_url, s.area_id,
+                          s.route_id, s.caption, s.credit, s.licence, s.votes, s.rating)
+                         for sha, s in rows]))
+    return len(tx.execute(
+        """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url, area_id,
+                                  route_id, caption, credit, licence, votes, rating)
+           SELECT * FROM (SELECT unnest(?) AS k, unnest(?) AS sha,
+                                 unnest(?::INTEGER[]) AS source, unnest(?::VARCHAR[]) AS image,
+                                 unnest(?::VARCHAR[]) AS page, unnest(?::INTEGER[]) AS area,
+                                 unnest(?::INTEGER[]) AS route, unnest(?::VARCHAR[]) AS caption,
+                                 unnest(?::VARCHAR[]) AS credit, unnest(?::VARCHAR[]) AS licence,
+                                 unnest(?::INTEGER[]) AS votes, unnest(?::DOUBLE[]) AS rating)
+           ON CONFLICT DO NOTHING RETURNING sighting_id""",
+        [list(c) for c in columns]).fetchall())
+
+
+class Ingester:
+    """Ingest bytes into one catalog, decoding only SHA-256s it has not seen."""
+
+    def __init__(self, catalog, max_pixels: int = DEFAULT_MAX_PIXELS):
+        self.catalog = catalog
+        self.max_pixels = max_pixels
+
+    def ingest(self, tx, data: bytes, sighting: Sighting,
+               content_type: str | None = None) -> Outcome:
+        """Inside the caller's transaction: the image (if new) and its sighting."""
+        sha = sha256_of(data)
+        if known_image(tx, sha):
+            return Outcome("duplicate", sha, new_sighting=record_sighting(tx, sha, sighting))
+        try:
+            examined = examine(data, content_type, self.max_pixels)
+        except ImageRejected as exc:
+            return Outcome("failed", sha, exc.reason, exc.detail)
+        paths = store_files(self.catalog.store_dir, examined)
+        record_image(tx, examined, paths)
+        return Outcome("new", sha, new_sighting=record_sighting(tx, sha, sighting))

@@ -1,0 +1,12 @@
+"""The sample guidebook site: a generated, served crawl target whose truth is known.
+
+    site_dir = build_site("tiny", seed=0)          # generate (or reuse) the site
+    with serve_in_thread(site_dir) as site:        # serve it on 127.0.0.1, port 0
+        site.url, site.manifest, site.request_log()
+"""
+
+from samplesite.build import build_site
+from samplesite.guidebook import SIZES
+from samplesite.server import ServedSite, serve_in_thread
+
+__all__ = ["build_site", "serve_in_thread", "ServedSite", "SIZES"]

@@ -1,0 +1,263 @@
+"""Choose each route's cover photo and best topo, and each area's cover.
+
+Pure functions over candidate rows (see tagger.cover_catalog for reading and
+writing them). A cover is always a photo tagged glory; a butt-shot, a topo or
+an 'other' never is. Among a route's glory-shots the score weighs the model's
+P(glory) (most, on its log-odds) with what makes a good card: resolution, a
+landscape aspect near 3:2, sharpness, and the source's votes or rating where
+it has them. Sibling routes
+(and their area) avoid showing the same near-duplicate cluster when another
+candidate exists.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+CARD_ASPECT = 1.5          # 3:2, the shape of a route card
+FULL_RESOLUTION = 1000     # short side (px) at which resolution stops adding to the score
+SHARPNESS_HALF = 100.0     # Laplacian variance that scores 0.5 (higher saturates towards 1)
+SURE_LOGIT = math.log(999)  # P = 0.999: the model is as sure as it gets
+# How sure the model is that a photo is a glory-shot weighs most: every candidate is
+# already over the threshold, so P(glory) is compared on its log-odds, where 0.99 and
+# 0.999 differ as much as they should. Card quality decides between photos it is about
+# equally sure of (a wrong class on a cover costs more than a plainer photo).
+COVER_WEIGHTS = {"glory": 0.7, "resolution": 0.1, "aspect": 0.1, "sharpness": 0.05,
+                 "community": 0.05}
+TOPO_WEIGHTS = {"topo": 0.6, "resolution": 0.3, "sharpness": 0.1}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One photo seen on one route, with its (cluster's) tag."""
+
+    route_id: int
+    sha256: str
+    cluster_id: str
+    status: str | None            # tagged | failed | None (no tag from this model yet)
+    predicted: str | None         # glory | butt | topo | other
+    probabilities: dict[str, float]
+    width: int
+    height: int
+    sharpness: float | None = None
+    votes: int | None = None
+    rating: float | None = None   # 0..5 where the source rates photos
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A chosen photo (or None) with its score and a reason a person can read."""
+
+    sha256: str | None
+    score: float | None
+    reason: str
+    cluster_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    route_id: int
+    area_id: int | None
+    name: str = ""
+
+
+# -- scores -------------------------------------------------------------------
+def resolution_score(c: Candidate) -> float:
+    return min(1.0, min(c.width, c.height) / FULL_RESOLUTION)
+
+
+def aspect_score(c: Candidate) -> float:
+    """1 at 3:2 landscape, 0 at a quarter or four times that; a square (cropped to the
+    card) scores 0.7, a 3:4 portrait 0.5, a 9:16 portrait under 0.3."""
+    ratio = c.width / c.height if c.height else 0.0
+    if ratio <= 0:
+        return 0.0
+    return max(0.0, 1.0 - abs(math.log(ratio / CARD_ASPECT)) / math.log(4))
+
+
+def sureness(p: float) -> float:
+    """P(class) as log-odds scaled to 0..1 (0 at P = 0.5, 1 from P = 0.999)."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return min(1.0, max(0.0, math.log(p / (1 - p)) / SURE_LOGIT))
+
+
+def sharpness_score(c: Candidate) -> float:
+    if c.sharpness is None:
+        return 0.5
+    return c.sharpness / (c.sharpness + SHARPNESS_HALF)
+
+
+def community_score(c: Candidate) -> float:
+    """Votes and rating where the source has them; neutral (0.5) where it has neither."""
+    parts = []
+    if c.votes is not None:
+        parts.append(min(1.0, math.log1p(max(c.votes, 0)) / math.log1p(100)))
+    if c.rating is not None:
+        parts.append(min(1.0, max(c.rating, 0.0) / 5.0))
+    return sum(parts) / len(parts) if parts else 0.5
+
+
+def cover_score(c: Candidate) -> float:
+    parts = {"glory": sureness(c.probabilities.get("glory", 0.0)),
+             "resolution": resolution_score(c),
+             "aspect": aspect_score(c), "sharpness": sharpness_score(c),
+             "community": community_score(c)}
+    return round(sum(COVER_WEIGHTS[k] * v for k, v in parts.items()), 6)
+
+
+def topo_score(c: Candidate) -> float:
+    parts = {"topo": sureness(c.probabilities.get("topo", 0.0)),
+             "resolution": resolution_score(c),
+             "sharpness": sharpness_score(c)}
+    return round(sum(TOPO_WEIGHTS[k] * v for k, v in parts.items()), 6)
+
+
+def cover_reason(c: Candidate) -> str:
+    words = [f"glory {c.probabilities.get('glory', 0.0):.2f}", f"{c.width}x{c.height}",
+             f"aspect {c.width / c.height:.2f}" if c.height else "aspect ?"]
+    if c.sharpness is not None:
+        words.append(f"sharpness {c.sharpness:.0f}")
+    if c.votes is not None:
+        words.append(f"{c.votes} votes")
+    if c.rating is not None:
+        words.append(f"rated {c.rating:g}")
+    return ", ".join(words)
+
+
+# -- what a route has to offer ------------------------------------------------
+def is_cover_candidate(c: Candidate) -> bool:
+    return c.status == "tagged" and c.predicted == "glory"
+
+
+def is_topo_candidate(c: Candidate) -> bool:
+    return c.status == "tagged" and c.predicted == "topo"
+
+
+def no_candidate_reason(photos: list[Candidate], wanted: str) -> str:
+    """Why a route has no cover (wanted='glory-shot') or no topo (wanted='topo')."""
+    if not photos:
+        return "no photos on this route"
+    untagged = sum(1 for c in photos if c.status is None)
+    if untagged == len(photos):
+        return f"its {len(photos)} photo(s) have no tag from this model yet"
+    counts = Counter(c.predicted if c.status == "tagged" else (c.status or "untagged")
+                     for c in photos)
+    shown = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    return f"no {wanted} among its {len(photos)} photo(s) ({shown})"
+
+
+def ranked(photos: Iterable[Candidate], eligible, score) -> list[tuple[float, Candidate]]:
+    """Eligible photos, best first, one entry per image (ties broken by hash)."""
+    best: dict[str, tuple[float, Candidate]] = {}
+    for c in photos:
+        if eligible(c):
+            s = score(c)
+            if c.sha256 not in best or s > best[c.sha256][0]:
+                best[c.sha256] = (s, c)
+    return sorted(best.values(), key=lambda sc: (-sc[0], sc[1].sha256))
+
+
+# -- choosing -----------------------------------------------------------------
+def pick_avoiding(options: list[tuple[float, Candidate]], used: set[str], empty_reason: str,
+                  clash_reason: str, describe=cover_reason) -> Choice:
+    """The best option whose cluster is not in ``used``; the best one when all are."""
+    if not options:
+        return Choice(None, None, empty_reason)
+    fresh = [(s, c) for s, c in options if c.cluster_id not in used]
+    score, chosen = (fresh or options)[0]
+    reason = describe(chosen) + ("" if fresh else f"; {clash_reason}")
+    return Choice(chosen.sha256, score, reason, chosen.cluster_id)
+
+
+def choosing_order(route: Route, options: list[tuple[float, Candidate]]) -> tuple:
+    """Routes with the fewest distinct clusters choose first: they have least room to move;
+    among those, the route with the better best photo."""
+    clusters = len({c.cluster_id for _, c in options})
+    best = options[0][0] if options else 0.0
+    return clusters, -best, route.route_id
+
+
+def choose_route_covers(routes: list[Route], photos: dict[int, list[Candidate]],
+                        ) -> dict[int, Choice]:
+    """A cover per route; siblings (same area) avoid each other's clusters."""
+    by_area: dict[int | None, list[Route]] = defaultdict(list)
+    for route in routes:
+        by_area[route.area_id].append(route)
+    chosen: dict[int, Choice] = {}
+    for siblings in by_area.values():
+        options = {r.route_id: ranked(photos.get(r.route_id, []), is_cover_candidate,
+                                      cover_score) for r in siblings}
+        order = sorted(siblings, key=lambda r: choosing_order(r, options[r.route_id]))
+        used: set[str] = set()
+        for route in order:
+            choice = pick_avoiding(
+                options[route.route_id], used,
+                no_candidate_reason(photos.get(route.route_id, []), "glory-shot"),
+                "shares a near-duplicate cluster with a sibling route's cover "
+                "(no other glory-shot)")
+            chosen[route.route_id] = choice
+            if choice.cluster_id:
+                used.add(choice.cluster_id)
+    return chosen
+
+
+def topo_reason(c: Candidate) -> str:
+    return f"topo {c.probabilities.get('topo', 0.0):.2f}, {c.width}x{c.height}"
+
+
+def choose_route_topos(routes: list[Route], photos: dict[int, list[Candidate]],
+                       ) -> dict[int, Choice]:
+    """The best topo per route (a crag topo may serve several routes)."""
+    chosen = {}
+    for route in routes:
+        options = ranked(photos.get(route.route_id, []), is_topo_candidate, topo_score)
+        chosen[route.route_id] = pick_avoiding(
+            options, set(), no_candidate_reason(photos.get(route.route_id, []), "topo"), "",
+            topo_reason)
+    return chosen
+
+
+def subtree_routes(area_ids: list[int], parents: dict[int, int | None],
+                   routes: list[Route]) -> dict[int, list[Route]]:
+    """Every area's routes, those of its sub-areas included."""
+    found: dict[int, list[Route]] = {a: [] for a in area_ids}
+    for route in routes:
+        area, seen = route.area_id, set()
+        while area is not None and area in found and area not in seen:
+            found[area].append(route)
+            seen.add(area)
+            area = parents.get(area)
+    return found
+
+
+def area_depths(parents: dict[int, int | None]) -> dict[int, int]:
+    def depth(area: int, seen=()) -> int:
+        parent = parents.get(area)
+        return 0 if parent is None or parent in seen or parent not in parents else \
+            1 + depth(parent, seen + (area,))
+    return {a: depth(a) for a in parents}
+
+
+def choose_area_covers(parents: dict[int, int | None], routes: list[Route],
+                       photos: dict[int, list[Candidate]],
+                       route_covers: dict[int, Choice]) -> dict[int, Choice]:
+    """An area's cover is the best glory-shot of its routes, deepest areas first, avoiding
+    the clusters of its own routes' covers and its sub-areas' covers where it can."""
+    depths = area_depths(parents)
+    under = subtree_routes(list(parents), parents, routes)
+    chosen: dict[int, Choice] = {}
+    for area in sorted(parents, key=lambda a: (-depths[a], a)):
+        options = ranked((c for r in under[area] for c in photos.get(r.route_id, [])),
+                         is_cover_candidate, cover_score)
+        used = {route_covers[r.route_id].cluster_id for r in routes
+                if r.area_id == area and r.route_id in route_covers}
+        used |= {chosen[a].cluster_id for a, p in parents.items() if p == area and a in chosen}
+        empty = (f"no glory-shot on any of its {len(under[area])} route(s)" if under[area]
+                 else "no routes in this area")
+        chosen[area] = pick_avoiding(options, used - {None}, empty,
+                                     "shares a cluster with one of its routes' or sub-areas' "
+                                     "covers (no other glory-shot)")
+    return chosen

@@ -1,0 +1,37 @@
+"""One tag-catalog run: tag the catalog's photos, then choose covers and topos."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tagger.cover_catalog import choose_covers
+from tagger.model import load_model
+from tagger.tagging import TagOptions, summary_figures, tag_catalog
+
+
+def tag_options(settings) -> TagOptions:
+    """TagOptions from resolved settings (tag.threshold 0 means the artifact's own)."""
+    return TagOptions(threshold=settings["tag.threshold"] or None,
+                      retag=settings["tag.retag"], batch_size=settings["tag.batch_size"],
+                      workers=settings["tag.workers"], threads=settings["tag.threads"],
+                      backend=settings["tag.backend"],
+                      device=settings["tag.device"])
+
+
+def tag_and_cover(catalog, model_path: str | None, options: TagOptions, console,
+                  ) -> dict[str, Any]:
+    """Tag with the artifact at ``model_path`` (default: the catalog's latest model),
+    then choose every route's cover and topo; return the run's figures."""
+    artifact = load_model(catalog, model_path)
+    console.info(f"tagging with model {artifact.model_id[:12]} ({artifact.backbone}, "
+                 f"threshold {options.threshold or artifact.threshold:g})")
+    pending = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
+    with console.progress("tagging photos", total=pending) as progress:
+        summary = tag_catalog(catalog, artifact, options, progress)
+    covers = choose_covers(catalog, artifact.model_id)
+    figures = summary_figures(summary)
+    figures.update(routes_with_cover=covers.routes_with_cover,
+                   routes_without_cover=covers.routes_without_cover,
+                   routes_with_topo=covers.routes_with_topo,
+                   areas_with_cover=covers.areas_with_cover)
+    return figures

@@ -1,0 +1,40 @@
+"""Settings of tag-catalog and of `cragcat demo`."""
+
+from cragcat.settings import Setting
+
+BACKENDS = ("auto", "eager", "channels_last", "jit", "int8", "onnx", "compile")
+
+SETTINGS = [
+    Setting("tag.model", str, "",
+            "Model artifact to tag with; empty means the latest model recorded in the catalog."),
+    Setting("tag.threshold", float, 0.0,
+            "A top probability under this is stored as class 'other'; 0 means the "
+            "artifact's own threshold (chosen on the validation split).", min=0.0, max=1.0),
+    Setting("tag.retag", bool, False,
+            "Tag every canonical photo again with this model, failed ones included; "
+            "otherwise only photos without a tag from it are tagged."),
+    Setting("tag.batch_size", int, 64,
+            "Photos per inference batch; each batch's tags are committed together, "
+            "so a killed run loses at most one batch.", min=1, max=4096),
+    Setting("tag.workers", int, 1,
+            "DataLoader worker processes that decode the model-ready derivatives "
+            "(0 decodes in the main process); with CUDA at least min(8, cores - 1).",
+            min=0, max=64),
+    Setting("tag.threads", int, 0,
+            "CPU threads for the model's maths; 0 means the cores not already busy (by the "
+            "1-minute load average), at least one: on busy cores extra threads slow it down.",
+            min=0, max=256),
+    Setting("tag.backend", str, "auto",
+            "Inference backend on CPU: 'auto' measures the candidates on a calibration "
+            "batch and keeps the fastest (under 1,000 photos: onnx, ONNX Runtime, without "
+            "measuring); CUDA always uses channels_last with bf16 autocast.",
+            choices=BACKENDS),
+    Setting("tag.device", str, "auto",
+            "Where the model runs: 'auto' picks CUDA when present, else the CPU.",
+            choices=("auto", "cpu", "cuda")),
+    Setting("demo.size", str, "small",
+            "Sample site the demo crawls: tiny (10 routes, 60 photos) or small "
+            "(60 routes, 600 photos).", choices=("tiny", "small")),
+    Setting("demo.out", str, "demo",
+            "Folder for everything the demo makes: catalog, models, contact sheet."),
+]

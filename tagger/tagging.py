@@ -1,0 +1,195 @@
+"""Tag every canonical photo that has no tag from a model yet.
+
+Near-duplicates are not tagged themselves: they take their canonical image's
+tag through ``images.cluster_id`` (see the ``photo_tags`` view), so each
+canonical image holds exactly one tag row per model. Each batch is committed
+on its own, so a killed run keeps what it did and the next run continues.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+
+from tagger.backend import Backend, choose_backend, cpu_threads, pick_device
+from tagger.loader import Batch, Photo, photo_loader
+from tagger.model import photo_transform, pixels_for_model, register_model
+
+OTHER = "other"
+CUDA_MIN_WORKERS = 8
+
+
+class Progress(Protocol):
+    def advance(self, n: int = 1) -> None: ...
+
+
+@dataclass
+class TagOptions:
+    """How to tag; ``threshold`` None means the artifact's own."""
+
+    threshold: float | None = None
+    retag: bool = False
+    batch_size: int = 64
+    workers: int = 1
+    threads: int = 0
+    backend: str = "auto"
+    device: str = "auto"
+
+
+@dataclass
+class TagSummary:
+    run_id: int
+    model_id: str
+    tagged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    by_class: dict[str, int] = field(default_factory=dict)
+    backend: str = ""
+    seconds: float = 0.0
+
+    @property
+    def photos_per_second(self) -> float:
+        return round((self.tagged + self.failed) / self.seconds, 1) if self.seconds else 0.0
+
+
+def photos_to_tag(catalog, model_id: str, retag: bool) -> tuple[list[Photo], int]:
+    """Canonical photos this run tags, and how many already have a tag (skipped)."""
+    if retag:
+        rows = catalog.query("SELECT sha256, derivative_path FROM images WHERE is_canonical "
+                             "ORDER BY first_seen, sha256")
+        return [Photo(*r) for r in rows], 0
+    rows = catalog.query(
+        """SELECT i.sha256, i.derivative_path FROM images i
+           WHERE i.is_canonical AND NOT EXISTS
+                 (SELECT 1 FROM tags t WHERE t.sha256 = i.sha256 AND t.model_id = ?)
+           ORDER BY i.first_seen, i.sha256""", [model_id])
+    skipped = catalog.scalar(
+        """SELECT count(*) FROM images i JOIN tags t ON t.sha256 = i.sha256
+           WHERE i.is_canonical AND t.model_id = ?""", [model_id])
+    return [Photo(*r) for r in rows], int(skipped)
+
+
+def verdicts(probabilities: torch.Tensor, classes: list[str], threshold: float):
+    """(class, confidence) per row: the top class, or 'other' under the threshold."""
+    confidence, top = probabilities.max(dim=1)
+    return [(classes[i] if c >= threshold else OTHER, c)
+            for i, c in zip(top.tolist(), confidence.tolist())]
+
+
+def write_tags(tx, run_id: int, model_id: str, classes: list[str], photos: list[Photo],
+               probabilities: torch.Tensor, threshold: float) -> list[str]:
+    """Insert (or replace) one tag per photo in one statement; returns the classes."""
+    chosen = verdicts(probabilities, classes, threshold)
+    tx.execute(
+        """INSERT OR REPLACE INTO tags
+               (sha256, model_id, status, class, confidence, probabilities, reason, run_id)
+           SELECT s, ?, 'tagged', k, c, map(?::VARCHAR[], p), NULL, ?
+           FROM (SELECT unnest(?::VARCHAR[]) AS s, unnest(?::VARCHAR[]) AS k,
+                        unnest(?::DOUBLE[]) AS c, unnest(?::DOUBLE[][]) AS p)""",
+        [model_id, classes, run_id, [p.sha256 for p in photos], [k for k, _ in chosen],
+         [c for _, c in chosen], probabilities.tolist()])
+    return [k for k, _ in chosen]
+
+
+def write_failures(tx, run_id: int, model_id: str, failures: list[tuple[Photo, str]]) -> None:
+    tx.execute(
+        """INSERT OR REPLACE INTO tags (sha256, model_id, status, reason, run_id)
+           SELECT s, ?, 'failed', r, ? FROM (SELECT unnest(?::VARCHAR[]) AS s,
+                                                    unnest(?::VARCHAR[]) AS r)""",
+        [model_id, run_id, [p.sha256 for p, _ in failures], [r for _, r in failures]])
+
+
+def start_run(catalog, model_id: str, options: TagOptions, threshold: float, device,
+              workers: int, threads: int) -> int:
+    with catalog.transaction() as tx:
+        # The catalog admits one writer, so a run still 'running' was killed.
+        tx.execute("UPDATE tag_runs SET status = 'interrupted' WHERE status = 'running'")
+        return tx.execute(
+            """INSERT INTO tag_runs (model_id, status, retag, threshold, device, batch_size,
+                                     workers, threads) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)
+               RETURNING run_id""",
+            [model_id, options.retag, threshold, device.type, options.batch_size,
+             workers, threads]).fetchone()[0]
+
+
+def finish_run(catalog, summary: TagSummary, status: str, backend: Backend | None) -> None:
+    counts = {"tagged": summary.tagged, "skipped": summary.skipped, "failed": summary.failed,
+              "by_class": summary.by_class, "seconds": round(summary.seconds, 3)}
+    with catalog.transaction() as tx:
+        tx.execute("""UPDATE tag_runs SET status = ?, finished_at = current_timestamp,
+                          backend = ?, backend_timings = ?, counts = ? WHERE run_id = ?""",
+                   [status, backend.name if backend else None,
+                    json.dumps(backend.timings) if backend else None, json.dumps(counts),
+                    summary.run_id])
+
+
+def classes_of_model(catalog, model_id: str) -> dict[str, int]:
+    rows = catalog.query("""SELECT class, count(*) FROM tags WHERE model_id = ?
+                            AND status = 'tagged' GROUP BY class ORDER BY class""", [model_id])
+    return {k: n for k, n in rows}
+
+
+def _tag_batch(catalog, summary: TagSummary, batch: Batch, pixels: torch.Tensor | None,
+               backend: Backend, artifact, threshold: float) -> None:
+    probabilities = backend.forward(pixels) if pixels is not None else None
+    with catalog.transaction() as tx:
+        if batch.photos:
+            write_tags(tx, summary.run_id, summary.model_id, list(artifact.classes),
+                       batch.photos, probabilities, threshold)
+        if batch.failures:
+            write_failures(tx, summary.run_id, summary.model_id, batch.failures)
+    summary.tagged += len(batch.photos)
+    summary.failed += len(batch.failures)
+
+
+def decode_workers(requested: int, device) -> int:
+    """A GPU outruns one decoding process many times over: give it most of the cores."""
+    if device.type == "cuda":
+        return max(requested, min(CUDA_MIN_WORKERS, (os.cpu_count() or 2) - 1))
+    return requested
+
+
+def tag_catalog(catalog, artifact, options: TagOptions, progress: Progress | None = None,
+                ) -> TagSummary:
+    """Tag the catalog's canonical photos with ``artifact``; see the module docstring."""
+    threshold = artifact.threshold if options.threshold is None else options.threshold
+    device = pick_device(options.device)
+    register_model(catalog, artifact)
+    workers = decode_workers(options.workers, device)
+    if device.type == "cpu":
+        torch.set_num_threads(cpu_threads(options.threads))
+    photos, skipped = photos_to_tag(catalog, artifact.model_id, options.retag)
+    summary = TagSummary(start_run(catalog, artifact.model_id, options, threshold, device,
+                                   workers, torch.get_num_threads()),
+                         artifact.model_id, skipped=skipped)
+    loader = photo_loader(catalog.store_dir, photos, photo_transform(artifact).to_uint8,
+                          options.batch_size, workers, pin_memory=device.type == "cuda")
+    backend, started, status = None, time.perf_counter(), "interrupted"
+    try:
+        for batch in loader:
+            pixels = (pixels_for_model(batch.pixels, artifact, device)
+                      if batch.pixels is not None else None)
+            if backend is None and pixels is not None:
+                backend = choose_backend(artifact.model, options.backend, device, len(photos),
+                                         pixels)
+            _tag_batch(catalog, summary, batch, pixels, backend, artifact, threshold)
+            if progress is not None:
+                progress.advance(len(batch.photos) + len(batch.failures))
+        status = "finished"
+    finally:
+        summary.seconds = time.perf_counter() - started
+        summary.by_class = classes_of_model(catalog, artifact.model_id)
+        summary.backend = backend.name if backend else "none: nothing to tag"
+        finish_run(catalog, summary, status, backend)
+    return summary
+
+
+def summary_figures(summary: TagSummary) -> dict[str, Any]:
+    return {"tagged": summary.tagged, "skipped": summary.skipped, "failed": summary.failed,
+            "by_class": summary.by_class, "model_id": summary.model_id,
+            "backend": summary.backend, "photos_per_second": summary.photos_per_second}

@@ -1,0 +1,1 @@
+"""train: labelled catalog photos -> a fine-tuned classifier artifact, metrics and plots."""
