@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/cragcat report summary --catalog demo/catalog.duckdb
+	$(VENV)/bin/cragcat demo --out demo
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

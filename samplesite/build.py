@@ -27,7 +27,7 @@ from samplesite.plan import PRIVATE_PAGE, Planner, Shot
 from samplesite.profile import SAMPLE_PROFILE
 from samplesite.render import render_job, render_jobs
 
-GENERATOR_VERSION = 1  # bump when the output changes, so old cached sites are not reused
+GENERATOR_VERSION = 3  # bump when the output changes, so old cached sites are not reused
 PAGE_SIZE = {"tiny": 4, "small": 6, "large": 8}
 CRAWL_DELAY = 0.05  # seconds; small so that polite test crawls stay quick
 ROBOTS_DISALLOWED = ["/private/", "/edit/", "/search"]
@@ -36,9 +36,10 @@ MEDIA_BASE = "/media"
 PARALLEL_FROM = 40  # fewer jobs than this are painted in-process
 
 
-def default_cache_dir() -> Path:
+def configured(name: str):
+    """A sample_site setting from the config file (./config.toml, $CRAGCAT_CONFIG) or default."""
     from cragcat.settings import load_settings
-    return Path(os.path.expanduser(load_settings()["sample_site.cache_dir"]))
+    return load_settings()[f"sample_site.{name}"]
 
 
 def site_name(size: str, seed: int) -> str:
@@ -50,14 +51,14 @@ def build_site(size: str, seed: int = 0, cache_dir: str | os.PathLike | None = N
     """The folder of the ``size`` site for ``seed``, generating it if not cached."""
     if size not in SIZES:
         raise UsageError(f"unknown sample site size {size!r}; choose one of {', '.join(SIZES)}")
-    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache = Path(os.path.expanduser(cache_dir if cache_dir is not None else configured("cache_dir")))
     target = cache / site_name(size, seed)
     if (target / "manifest.json").is_file():
         return target
     cache.mkdir(parents=True, exist_ok=True)
     scratch = cache / f".{target.name}.tmp-{os.getpid()}-{random.getrandbits(32):08x}"
     try:
-        generate(size, seed, scratch, workers)
+        generate(size, seed, scratch, workers if workers is not None else configured("workers"))
         try:
             os.rename(scratch, target)
         except OSError:  # another process finished the same site first

@@ -33,7 +33,7 @@ def sample_site():
 def _build(run: Run, size: str, seed: int):
     started = time.perf_counter()
     cache_dir = os.path.expanduser(run.settings["sample_site.cache_dir"])
-    site_dir = build_site(size, seed, cache_dir, workers=run.settings["sample_site.workers"] or None)
+    site_dir = build_site(size, seed, cache_dir, workers=run.settings["sample_site.workers"])
     return site_dir, time.perf_counter() - started
 
 

@@ -49,7 +49,7 @@ def encode(img: Image.Image, enc: Encoding) -> bytes:
             extra["exif"] = exif.tobytes()
         stored.save(out, "JPEG", quality=enc.quality, **extra)
     elif enc.format == "png":
-        stored.save(out, "PNG", compress_level=6)
+        stored.save(out, "PNG", compress_level=1)  # noisy photos: level 6 is 10x slower
     elif enc.format == "webp":
         stored.save(out, "WEBP", quality=enc.quality, method=2)
     else:

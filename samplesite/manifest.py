@@ -96,8 +96,8 @@ def expected(shots: list[Shot], www: Path) -> dict:
 
 
 def write_labels(path: Path, shots: list[Shot]) -> int:
-    """labels.csv: one row per distinct image of a labelled class."""
-    rows = sorted({(s.file["sha256"], s.cls) for s in shots if s.cls in LABEL_CLASSES})
+    """labels.csv: one row per distinct crawlable image of a labelled class."""
+    rows = sorted({(s.file["sha256"], s.cls) for s in shots if s.cls in LABEL_CLASSES and s.crawlable})
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["sha256", "label"])

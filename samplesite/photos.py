@@ -45,7 +45,7 @@ def paint(cls: str, style: str, w: int, h: int, r: random.Random) -> Image.Image
     if style != "hand_drawn":
         img = scenery.light(img, r)
     if (ww, wh) != (w, h):
-        img = img.resize((w, h), Image.BICUBIC)
+        img = img.resize((w, h), Image.BILINEAR)
     return img
 
 

@@ -71,16 +71,18 @@ def sky(w: int, h: int, r: random.Random) -> Image.Image:
 
 
 def clouds(img: Image.Image, r: random.Random) -> None:
+    """Soft clouds, drawn and blurred at a quarter of the size (blur is costly)."""
     w, h = img.size
-    layer = Image.new("L", img.size, 0)
+    sw, sh = max(8, w // 4), max(8, h // 4)
+    layer = Image.new("L", (sw, sh), 0)
     draw = ImageDraw.Draw(layer)
     for _ in range(r.randint(2, 7)):
-        cx, cy = r.uniform(0, w), r.uniform(0, h * 0.7)
+        cx, cy = r.uniform(0, sw), r.uniform(0, sh * 0.7)
         for _ in range(r.randint(3, 6)):
-            rx, ry = r.uniform(0.04, 0.12) * w, r.uniform(0.02, 0.06) * h
+            rx, ry = r.uniform(0.04, 0.12) * sw, r.uniform(0.02, 0.06) * sh
             ox, oy = r.uniform(-rx, rx), r.uniform(-ry, ry) / 2
             draw.ellipse([cx + ox - rx, cy + oy - ry, cx + ox + rx, cy + oy + ry], fill=r.randint(120, 220))
-    layer = layer.filter(ImageFilter.GaussianBlur(max(2, w // 80)))
+    layer = layer.filter(ImageFilter.GaussianBlur(max(1, sw // 80))).resize((w, h), Image.BILINEAR)
     img.paste(Image.new("RGB", img.size, (250, 250, 250)), (0, 0), layer)
 
 
@@ -147,7 +149,7 @@ def light(img: Image.Image, r: random.Random) -> Image.Image:
         cast = Image.new("RGB", img.size, r.choice([(255, 170, 90), (90, 140, 255), (255, 230, 150)]))
         img = Image.blend(img, cast, r.uniform(0.05, 0.2))
     if r.random() < 0.3:
-        img = img.filter(ImageFilter.GaussianBlur(r.uniform(0.5, 1.8)))
+        img = img.filter(ImageFilter.BoxBlur(r.uniform(0.5, 1.8)))
     return img
 
 

@@ -74,9 +74,13 @@ class SiteState:
         with self._lock:
             self._log.append(entry)
 
+    def set_status(self, entry: dict, status: int) -> None:
+        with self._lock:
+            entry["status"] = status
+
     def log(self) -> list[dict]:
         with self._lock:
-            return list(self._log)
+            return [dict(e) for e in self._log]
 
 
 # --- responses --------------------------------------------------------------
@@ -173,18 +177,18 @@ class FaultsAndLog:
         is_image = Path(path).suffix.lower() in IMAGE_TYPES
         fault = decide(self.state.plan, self.state.seed, scope["method"], full,
                        self.state.next_attempt(full), is_image)
+        # Logged on arrival, status filled in before the answer leaves: a client
+        # that has its answer always finds it in the log.
         entry = {"time": time.time(), "method": scope["method"], "path": full, "status": None,
                  "fault": fault.kind if fault else None}
+        self.state.record(entry)
 
         async def logged_send(message):
             if message["type"] == "http.response.start":
-                entry["status"] = message["status"]
+                self.state.set_status(entry, message["status"])
             await send(message)
 
-        try:
-            await self.answer(fault, full, scope, receive, logged_send)
-        finally:
-            self.state.record(entry)
+        await self.answer(fault, full, scope, receive, logged_send)
 
     async def answer(self, fault: Fault | None, full: str, scope, receive, send):
         if fault is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from cragcat.command import Run, stage_options
@@ -34,3 +36,24 @@ def tag_catalog(run: Run):
 
 
 main = tag_catalog
+
+
+
+@click.command(name="demo")
+@stage_options("demo.size", "demo.out")
+def demo(run: Run):
+    """Run the main job end to end on the bundled sample guidebook site.
+
+    \b
+    Builds the sample site and serves it on 127.0.0.1, crawls it, imports its
+    labels, trains a model, tags every photo, chooses route covers and writes
+    the contact sheet, all under --out (default ./demo; catalog demo/catalog.duckdb
+    unless --catalog says otherwise).
+    """
+    from tagger.demo import next_steps, run_demo, stage_run
+
+    if click.get_current_context().params.get("catalog_path") is None:
+        catalog = Path(run.settings["demo.out"]) / "catalog.duckdb"
+        run = stage_run(run, **{"catalog.path": str(catalog)})
+    figures = run_demo(run)
+    run.console.done("demo finished", figures, next_steps(figures))

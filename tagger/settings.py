@@ -1,4 +1,4 @@
-"""Settings of tag-catalog."""
+"""Settings of tag-catalog and of `cragcat demo`."""
 
 from cragcat.settings import Setting
 
@@ -26,4 +26,9 @@ SETTINGS = [
     Setting("tag.device", str, "auto",
             "Where the model runs: 'auto' picks CUDA when present, else the CPU.",
             choices=("auto", "cpu", "cuda")),
+    Setting("demo.size", str, "small",
+            "Sample site the demo crawls: tiny (10 routes, 60 photos) or small "
+            "(60 routes, 600 photos).", choices=("tiny", "small")),
+    Setting("demo.out", str, "demo",
+            "Folder for everything the demo makes: catalog, models, contact sheet."),
 ]

@@ -129,7 +129,7 @@ def test_near_duplicates_are_one_cluster_and_a_topo_overlay_is_another(manifest)
 def test_labels_csv_has_one_row_per_labelled_image(tiny_site_dir, manifest):
     with open(tiny_site_dir / "labels.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    truth = {p["sha256"]: p["class"] for p in manifest["photos"] if p["class"] != "other"}
+    truth = {p["sha256"]: p["class"] for p in manifest["photos"] if p["class"] != "other" and p["crawlable"]}
     assert {r["sha256"]: r["label"] for r in rows} == truth
     assert len(rows) == len(truth) == manifest["labels"]
     assert (tiny_site_dir / "labels.csv").read_text().startswith("sha256,label\n")

@@ -1,5 +1,7 @@
 """tag-catalog's tagging loop on a real catalog with a tiny real model."""
 
+import json
+
 import pytest
 
 from catalog import open_catalog
@@ -138,3 +140,42 @@ def test_a_second_model_tags_the_same_photos_again(catalog):
     assert summary.tagged == 3
     assert catalog.query("SELECT model_id, count(*) FROM tags GROUP BY 1 ORDER BY 1") == [
         ("b" * 64, 3), (ColourArtifact().model_id, 3)]
+
+
+def test_auto_backend_is_measured_and_recorded(catalog, monkeypatch):
+    import tagger.backend
+    monkeypatch.setattr(tagger.backend, "CALIBRATE_MIN_PHOTOS", 4)  # tiny run, same path
+    fill(catalog, 8)
+    summary = tag_catalog(catalog, ColourArtifact(), TagOptions(batch_size=8, workers=0,
+                                                                backend="auto", device="cpu"))
+    backend, timings = catalog.query_one("SELECT backend, backend_timings FROM tag_runs")
+    timings = json.loads(timings)
+    assert backend == summary.backend and backend in timings
+    assert {"eager", "channels_last", "jit", "int8"} <= set(timings)
+    measured = {k: v for k, v in timings.items() if isinstance(v, float)}
+    assert timings[backend] == min(measured.values())
+    assert summary.by_class == {"glory": 8}
+
+
+def test_workers_decode_in_other_processes(catalog):
+    with catalog.transaction() as tx:
+        [add_photo(catalog, tx, f"g{i}") for i in range(5)]
+        add_photo(catalog, tx, "bad", corrupt=True)
+    summary = tag_catalog(catalog, ColourArtifact(),
+                          TagOptions(batch_size=3, workers=2, backend="eager", device="cpu"))
+    assert (summary.tagged, summary.failed) == (5, 1)
+
+
+@pytest.mark.gpu
+def test_cuda_tags_like_the_cpu(catalog):
+    fill(catalog, 6, colour="glory")
+    fill(catalog, 6, prefix="t", colour="topo")
+    artifact = ColourArtifact()
+    tag_catalog(catalog, artifact, TagOptions(batch_size=4, workers=0, device="cpu"))
+    cpu = dict(catalog.query("SELECT sha256, confidence FROM tags"))
+    gpu_model = ColourArtifact(model_id="d" * 64)
+    summary = tag_catalog(catalog, gpu_model, TagOptions(batch_size=4, workers=2, device="cuda"))
+    assert summary.backend == "cuda_bf16" and summary.tagged == 12
+    gpu = dict(catalog.query("SELECT sha256, confidence FROM tags WHERE model_id = ?",
+                             ["d" * 64]))
+    assert all(abs(gpu[s] - cpu[s]) < 0.02 for s in cpu)

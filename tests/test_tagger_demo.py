@@ -1,0 +1,66 @@
+"""`cragcat demo` end to end on the real sample site: served on 127.0.0.1 port 0,
+crawled, labelled, trained (a short run), tagged, covers chosen, sheet drawn."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from catalog import open_catalog
+from cragcat.cli import main
+from tagger.cover_check import check_covers
+
+QUICK_TRAINING = """
+[sample_site]
+cache_dir = "{cache}"
+
+[train]
+epochs = {epochs}
+image_size = {size}
+batch_size = 16
+workers = 0
+"""
+
+
+def write_config(cache: Path, epochs: int, size: int) -> Path:
+    path = Path("config.toml")  # each test runs in its own temporary folder
+    path.write_text(QUICK_TRAINING.format(cache=cache, epochs=epochs, size=size))
+    return path
+
+
+def demo(*args):
+    return CliRunner().invoke(main, ["demo", *args], catch_exceptions=False)
+
+
+@pytest.mark.slow
+def test_demo_on_the_tiny_site_ends_with_the_sheet_and_sql(sample_site_cache, tmp_path):
+    write_config(sample_site_cache, epochs=2, size=64)
+    result = demo("--size", "tiny", "--out", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.output
+    sheet = tmp_path / "demo" / "sheet" / "index.html"
+    assert sheet.is_file() and f"open {sheet}" in result.output
+    assert "report --sql" in result.output and "report route_cards" in result.output
+    with open_catalog(tmp_path / "demo" / "catalog.duckdb") as catalog:
+        canonical = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
+        tagged = catalog.scalar("SELECT count(*) FROM tags")
+        covers = catalog.scalar("SELECT count(*) FROM route_covers WHERE kind = 'cover'")
+        routes = catalog.scalar("SELECT count(*) FROM routes")
+    assert canonical > 0 and tagged == canonical  # every canonical photo, exactly once
+    assert routes == 10 and covers == routes      # a row (cover or reason) for every route
+
+
+@pytest.mark.slow
+def test_covers_on_the_small_site_are_true_glory_shots(sample_site_cache, tmp_path):
+    """The issue's done-when: after train, >= 95% of routes with a glory candidate get a
+    cover that is a glory-shot in the site's ground truth (labels.csv)."""
+    write_config(sample_site_cache, epochs=6, size=160)
+    result = demo("--size", "small", "--out", str(tmp_path / "demo"), "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    with open_catalog(tmp_path / "demo" / "catalog.duckdb") as catalog:
+        check = check_covers(catalog, catalog.scalar("SELECT model_id FROM current_model"))
+    print(f"true glory covers: {check.true_glory_covers}/{check.routes_with_glory} "
+          f"= {check.share:.3f}; wrong covers: {check.wrong_covers}")
+    assert figures["cover_truth_share"] == round(check.share, 4)
+    assert check.share >= 0.95
