@@ -84,7 +84,7 @@ def offline_env(tmp_path) -> tuple[dict, socket.socket]:
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env.update(http_proxy=proxy, https_proxy=proxy, HTTP_PROXY=proxy, HTTPS_PROXY=proxy,
                HF_HUB_OFFLINE="1", TORCH_HOME=str(tmp_path / "torch"),
-               HF_HOME=str(tmp_path / "hf"), PYTHONPATH=str(ROOT))
+               HF_HOME=str(tmp_path / "hf"), PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     return env, closed
 
 

@@ -39,10 +39,10 @@ def train(run: Run):
 
     with run.open_catalog() as catalog:
         figures = train_model(catalog, train_config(run.settings), run.console)
-    shown = {k: v for k, v in figures.items() if k not in ("confusion", "out_dir")}
+    shown = figures
     if not run.console.json_mode:
         _show_per_class(run, figures)
-        shown.pop("per_class")
+        shown = {k: v for k, v in figures.items() if k not in ("confusion", "per_class")}
     run.console.done("model trained", shown, [
         f"look at {figures['out_dir']} (curves.png, confusion.png, misclassified/index.html)",
         f"tag-catalog --model {figures['artifact']}",

@@ -73,7 +73,8 @@ def fit(model: nn.Module, train: PhotoBatches, val: PhotoBatches, config: dict,
             result.best_val_accuracy, result.best_val_loss = val_scores.accuracy, val_scores.loss
             save_artifact(checkpoint, model, dict(checkpoint_meta, epoch=epoch))
         pruned = on_epoch(figures)
-        message = watch.observe(epoch, stats.loss, val_predicted, val_classes)
+        message = watch.observe(epoch, stats.loss, val_predicted, val_classes,
+                                stats.predicted, val_scores.loss)
         if message:
             result.stopped, result.message = "collapsed", message
             break

@@ -112,14 +112,23 @@ class CollapseWatch:
         self.double_correction = double_correction
         self.streak = 0
 
-    def observe(self, epoch: int, loss: float, predicted: list[int],
-                true_classes: int) -> str | None:
-        """A message naming the likely cause when the run has collapsed, else None."""
-        if not math.isfinite(loss):
-            return (f"the training loss became {loss} in epoch {epoch}: the learning rate "
+    def observe(self, epoch: int, loss: float, predicted: list[int], true_classes: int,
+                train_predicted: list[int] | None = None,
+                val_loss: float = 0.0) -> str | None:
+        """A message naming the likely cause when the run has collapsed, else None.
+
+        ``predicted`` counts the validation predictions per class; a collapsed
+        model gives one class there and (nearly) only that class in training
+        too — a model still learning on train is merely slow, not collapsed.
+        """
+        if not math.isfinite(loss) or math.isnan(val_loss):
+            loss = loss if not math.isfinite(loss) else val_loss
+            return (f"the loss became {loss} in epoch {epoch}: the learning rate "
                     f"({self.lr:g}) is probably too high; lower --lr or run `train find-lr`")
         used = [i for i, n in enumerate(predicted) if n > 0]
         single = len(used) == 1 and true_classes > 1
+        if single and train_predicted is not None and sum(train_predicted):
+            single = train_predicted[used[0]] >= 0.95 * sum(train_predicted)
         self.streak = self.streak + 1 if single else 0
         if self.streak < self.epochs:
             return None

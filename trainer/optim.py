@@ -40,15 +40,12 @@ class LrSchedule:
             self.scheduler = None
         elif kind == "exponential":
             self.scheduler = sched.ExponentialLR(optimizer, gamma=decay)
-        elif kind == "onecycle" and epochs * self.steps_per_epoch < 2:
-            self.scheduler = None  # one step has no cycle; OneCycleLR cannot be built
         elif kind == "onecycle":
             total = epochs * self.steps_per_epoch
-            # The warm-up must span more than one step, or OneCycleLR divides by zero
-            # (a tiny set trained for an epoch or two has only a few steps).
-            self.scheduler = sched.OneCycleLR(optimizer, max_lr=lr, epochs=epochs,
-                                              steps_per_epoch=self.steps_per_epoch,
-                                              pct_start=max(0.25, 1.5 / total))
+            # Warm up for a quarter of the run, but at least one step; a run of
+            # one step has nothing to schedule.
+            self.scheduler = None if total < 2 else sched.OneCycleLR(
+                optimizer, max_lr=lr, total_steps=total, pct_start=max(0.25, 1.5 / total))
         elif kind == "cosine-restarts":
             self.scheduler = sched.CosineAnnealingWarmRestarts(optimizer, T_0=restart_epochs,
                                                                T_mult=2)
@@ -61,9 +58,8 @@ class LrSchedule:
 
     def after_batch(self) -> None:
         self._step += 1
-        if self.scheduler is None:
-            return
-        if self.kind == "onecycle" and self._step < self.scheduler.total_steps:
+        if self.kind == "onecycle" and self.scheduler is not None \
+                and self._step < self.scheduler.total_steps:
             self.scheduler.step()
         elif self.kind == "cosine-restarts":
             self.scheduler.step(self._step / self.steps_per_epoch)

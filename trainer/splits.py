@@ -74,8 +74,16 @@ def _order(seed: int, cluster: str) -> str:
 
 
 def _neediest(counts: Counter, fractions: list[float], size: int) -> str:
-    """The split furthest below its share once ``size`` more photos are counted."""
+    """The split furthest below its share once ``size`` more photos are counted.
+
+    From a class's third cluster on, an empty validation or test split comes
+    first, so even a small class can be measured.
+    """
     total = sum(counts.values()) + size
+    if sum(counts.values()) >= 2:
+        empty = [s for i, s in enumerate(SPLITS) if fractions[i] > 0 and counts[s] == 0]
+        if empty:
+            return empty[-1]
     deficits = [fractions[i] * total - counts[s] for i, s in enumerate(SPLITS)]
     return SPLITS[max(range(3), key=lambda i: (deficits[i], -i))]
 
