@@ -87,11 +87,13 @@ def predict_batches(model: nn.Module, batches: PhotoBatches, mean, std,
 
 
 class ClassLoss(nn.Module):
-    """Cross-entropy, optionally weighted by inverse class frequency."""
+    """Cross-entropy, optionally weighted by inverse class frequency and label-smoothed."""
 
-    def __init__(self, num_classes: int, class_counts: list[int] | None = None):
+    def __init__(self, num_classes: int, class_counts: list[int] | None = None,
+                 label_smoothing: float = 0.0):
         super().__init__()
         self.num_classes = num_classes
+        self.label_smoothing = label_smoothing
         weight = None
         if class_counts is not None:
             counts = torch.tensor(class_counts, dtype=torch.float).clamp(min=1)
@@ -99,7 +101,8 @@ class ClassLoss(nn.Module):
         self.register_buffer("weight", weight)
 
     def forward(self, logits, targets):
-        return nn.functional.cross_entropy(logits, targets, weight=self.weight)
+        return nn.functional.cross_entropy(logits, targets, weight=self.weight,
+                                           label_smoothing=self.label_smoothing)
 
 
 class CollapseWatch:

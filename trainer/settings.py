@@ -49,6 +49,14 @@ SETTINGS = [
             choices=("adam", "adamw", "sgd")),
     Setting("train.lr", float, 0.001, "Peak learning rate.", min=0.0, max=10.0,
             flag="--lr"),
+    Setting("train.backbone_lr_scale", float, 1.0,
+            "Learning rate of the pretrained backbone as a fraction of --lr (the new head "
+            "always trains at --lr); below 1 keeps the ImageNet features from being "
+            "overwritten by a small labelled set.", min=0.0, max=1.0),
+    Setting("train.label_smoothing", float, 0.0,
+            "Label smoothing of the cross-entropy loss: the target puts this much "
+            "probability on the other classes, so the model is less overconfident.",
+            min=0.0, max=0.5),
     Setting("train.weight_decay", float, 0.0001, "Weight decay.", min=0.0, max=1.0),
     Setting("train.momentum", float, 0.9, "Momentum (sgd only).", min=0.0, max=1.0),
     Setting("train.schedule", str, "onecycle",
