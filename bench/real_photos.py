@@ -30,6 +30,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from bench.real_report import (BUTT_COLUMNS, COLUMNS, butt_rows, markdown_table, table_rows,
                                write_sheet)
 from bench.real_scores import butt_report, glory_tagged_butts, read_verdicts, score_verdicts
@@ -154,7 +156,8 @@ def run_variant(plan: BenchPlan, name: str, console: Console) -> dict:
         seconds = time.perf_counter() - started
         restore_labels(catalog, removed)
         artifact = load_artifact(figures["artifact"])
-        tag_catalog(catalog, artifact, TagOptions(retag=True, backend="eager", workers=0))
+        tag_catalog(catalog, artifact, TagOptions(retag=True, backend="channels_last",
+                                                   workers=0))
         scores = {}
         for set_name in plan.eval_sets:
             split, origins = EVAL_SETS[set_name]
@@ -237,6 +240,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a train setting, e.g. --set epochs=8")
     parser.add_argument("--fresh", action="store_true", help="rebuild the master catalog")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads; 1 is fastest on a busy 2-core machine")
     return parser.parse_args(argv)
 
 
@@ -263,6 +268,7 @@ def plan_from(args: argparse.Namespace) -> BenchPlan:
 
 def main(argv: list[str] | None = None) -> None:
     args = arguments(argv)
+    torch.set_num_threads(args.threads)
     plan = plan_from(args)
     console = Console()
     results = run_benchmark(plan, console)

@@ -136,8 +136,7 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
     pre = preprocessing(arch)
     model = create_model(config["backbone"], len(config["classes"]), config["weights"])
     model.to(device.torch)
-    if device.cuda:
-        model.to(memory_format=torch.channels_last)
+    model.to(memory_format=torch.channels_last)  # on CPU too: see Device.prepare
     batches = make_batches(prepared, config, device, pre.interpolation)
     _warn_about(console, config, batches, prepared)
     run_id = new_run_id()
