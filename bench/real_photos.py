@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import time
 import tomllib
@@ -178,13 +179,40 @@ def run_variant(plan: BenchPlan, name: str, console: Console) -> dict:
             "glory_tagged_butts": glory_tagged_butts(butts)}
 
 
-def run_benchmark(plan: BenchPlan, console: Console) -> list[dict]:
+def run_benchmark(plan: BenchPlan, console: Console, jobs: int = 1,
+                  argv: list[str] | None = None) -> list[dict]:
+    """Every variant of the plan, one after another or (``jobs`` > 1) in child processes."""
     plan.work.mkdir(parents=True, exist_ok=True)
     build_master(plan, console)
-    results = [run_variant(plan, name, console) for name in plan.variants]
+    if jobs > 1:
+        run_children(plan, jobs, argv or [])
+    else:
+        for name in plan.variants:
+            result = run_variant(plan, name, console)
+            (plan.work / f"results-{name}.json").write_text(json.dumps(result, indent=2))
+    results = [json.loads((plan.work / f"results-{name}.json").read_text())
+               for name in plan.variants]
     (plan.work / "results.json").write_text(json.dumps(
         {"config": plan.config, "results": results}, indent=2), encoding="utf-8")
     return results
+
+
+def run_children(plan: BenchPlan, jobs: int, argv: list[str]) -> None:
+    """One process per variant, ``jobs`` at a time (one torch thread each by default)."""
+    pending = list(plan.variants)
+    running: list[subprocess.Popen] = []
+    while pending or running:
+        while pending and len(running) < jobs:
+            name = pending.pop(0)
+            log = open(plan.work / f"log-{name}.txt", "w")
+            running.append(subprocess.Popen(
+                [sys.executable, "-m", "bench.real_photos", *argv, "--models", name,
+                 "--jobs", "1"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
+        running[0].wait()
+        finished = running.pop(0)
+        if finished.returncode:
+            raise SystemExit(f"a variant failed (exit {finished.returncode}); "
+                             f"see {plan.work}/log-*.txt")
 
 
 def report_text(results: list[dict], classes: list[str]) -> str:
@@ -240,6 +268,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a train setting, e.g. --set epochs=8")
     parser.add_argument("--fresh", action="store_true", help="rebuild the master catalog")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="variants trained at once, each in its own process")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads; 1 is fastest on a busy 2-core machine")
     return parser.parse_args(argv)
@@ -271,7 +301,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     plan = plan_from(args)
     console = Console()
-    results = run_benchmark(plan, console)
+    child_argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--fresh"]
+    results = run_benchmark(plan, console, args.jobs, child_argv)
     print(report_text(results, plan.config["classes"]))
 
 
