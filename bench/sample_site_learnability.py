@@ -125,7 +125,8 @@ def main() -> None:
     cnn = probe_accuracy(cnn_features(site_dir, train, model), train_y, cnn_features(site_dir, test, model), test_y)
     print(f"EfficientNet-Lite0 frozen-feature probe: test accuracy {cnn:.3f} "
           f"({time.perf_counter() - started:.0f} s)")
-    print(f"error rate ratio colour/structure: {(1 - colour) / max(1 - cnn, 1e-3):.1f}x")
+    wrong_colour, wrong_cnn = round((1 - colour) * len(test)), round((1 - cnn) * len(test))
+    print(f"test errors: colour {wrong_colour}/{len(test)}, structure {wrong_cnn}/{len(test)}")
 
 
 if __name__ == "__main__":

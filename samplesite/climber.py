@@ -146,10 +146,10 @@ def from_below(draw: ImageDraw.ImageDraw, w: int, h: int, r: random.Random,
     draw.line([(cx, cy - rh * 0.3), (cx, cy + rh * 0.95)], fill=dark, width=max(1, int(rw * 0.04)))
     band = rh * 0.2
     draw.rectangle([cx - rw * 1.02, cy - rh * 0.75 - band, cx + rw * 1.02, cy - rh * 0.75 + band], fill=look.harness)
-    for side in (-1, 1):  # leg loops
-        draw.arc([hips[0][0] - t * 0.2 if side < 0 else hips[1][0] - t * 0.8, cy + rh * 0.1,
-                  hips[0][0] + t * 0.8 if side < 0 else hips[1][0] + t * 0.2, cy + rh * 0.9],
-                 0, 360, fill=look.harness, width=max(1, int(band * 0.6)))
+    for hip, side in zip(hips, (-1, 1)):  # leg loops, towards the inside of each thigh
+        x0, x1 = (hip[0] - t * 0.2, hip[0] + t * 0.8) if side < 0 else (hip[0] - t * 0.8, hip[0] + t * 0.2)
+        draw.arc([x0, cy + rh * 0.1, x1, cy + rh * 0.9], 0, 360, fill=look.harness,
+                 width=max(1, int(band * 0.6)))
     bag = (cx + r.choice([-1, 1]) * rw * 0.4, cy - rh * 0.4)
     draw.ellipse([bag[0] - rw * 0.15, bag[1] - rh * 0.25, bag[0] + rw * 0.15, bag[1] + rh * 0.25],
                  fill=jitter(r.choice(CLOTHES), r))

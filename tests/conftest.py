@@ -59,9 +59,13 @@ def held_catalog(catalog_path):
 # --- the sample guidebook site (samplesite) ----------------------------------
 
 @pytest.fixture(scope="session")
-def sample_site_cache(request) -> Path:
-    """Generated sample sites, kept between test runs in pytest's cache folder."""
-    return Path(request.config.cache.mkdir("sample-sites"))
+def sample_site_cache(request, tmp_path_factory) -> Path:
+    """Generated sample sites, kept between test runs in pytest's cache folder
+    (in a temporary folder when the cache plugin is off)."""
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        return tmp_path_factory.mktemp("sample-sites")
+    return Path(cache.mkdir("sample-sites"))
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +83,12 @@ def tiny_site(tiny_site_dir):
     from samplesite import serve_in_thread
     with serve_in_thread(tiny_site_dir) as site:
         yield site
+
+
+@pytest.fixture
+def sample_site(tiny_site):
+    """The served sample site tests crawl: the tiny one (same object as tiny_site)."""
+    yield tiny_site
 
 
 @pytest.fixture

@@ -144,3 +144,13 @@ def test_every_sighting_names_its_page_route_and_credit(manifest):
             if s["route"]:
                 assert s["page"].startswith(routes[s["route"]]["path"])
                 assert photo["path"] in routes[s["route"]]["photos"]
+
+
+@pytest.mark.slow
+def test_small_is_about_sixty_routes_and_six_hundred_photos(sample_site_cache):
+    site_dir = build_site("small", seed=0, cache_dir=sample_site_cache)
+    manifest = json.loads((site_dir / "manifest.json").read_text())
+    assert len(manifest["routes"]) == 60 and len(manifest["photos"]) == 600
+    by_class = manifest["expected"]["images_by_class"]
+    assert min(by_class[c] for c in ("glory", "butt", "topo")) >= 100
+    assert len(manifest["expected"]["near_duplicate_clusters"]) >= 5

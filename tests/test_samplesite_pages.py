@@ -101,6 +101,19 @@ def test_galleries_show_every_sighting_with_caption_credit_and_licence(crawl):
         assert {item for item in shown if item[0] not in bad_paths} == truth, route["name"]
 
 
+def test_area_galleries_show_the_photos_of_the_crag_or_sector(crawl):
+    site, pages, _ = crawl
+    shown_any = False
+    for area in site.manifest["areas"]:
+        truth = {(photo["path"], s["caption"], s["credit"], s["licence"])
+                 for photo in site.manifest["photos"] for s in photo["sightings"]
+                 if s["route"] is None and s["area"] == area["uuid"]}
+        owner_pages = [p for p in pages if p.startswith(area["path"])]
+        assert gallery(site, pages, owner_pages) == truth, area["name"]
+        shown_any |= bool(truth)
+    assert shown_any
+
+
 def test_image_markup_mixes_src_srcset_and_lazy_data_src(crawl):
     _, pages, _ = crawl
     imgs = [img for soup in pages.values() for img in soup.select(f'{P["photo"]} {P["photo_img"]}')]
