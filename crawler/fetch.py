@@ -53,7 +53,7 @@ class FetchSettings:
     user_agent: str = "cragcat/{version} (+{contact})"
     timeout: float = 30.0
     max_bytes: int = 30_000_000
-    max_redirects: int = 5
+    max_redirects: int = 10  # as many as real sites chain (Scrapy allows 20)
 
     def agent(self) -> str:
         contact = self.contact or "no contact configured"

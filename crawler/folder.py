@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlparse
 
+from crawler.dedup import DedupSettings, deduplicate
 from crawler.frontier import Frontier, FrontierItem
 from crawler.ingest import DEFAULT_MAX_PIXELS, Ingester, Outcome, Sighting
 from crawler.labels import label_for_folder, record_label
@@ -65,8 +66,13 @@ def folder_label(root: Path, file: Path) -> tuple[str | None, str | None]:
 def import_folder(catalog, path: str | os.PathLike, labels_from_folders: bool = False,
                   max_pixels: int = DEFAULT_MAX_PIXELS, max_images: int = 0,
                   batch_size: int = 32,
-                  on_item: Callable[[Outcome], None] | None = None) -> FolderTally:
-    """Bring every image under ``path`` into ``catalog``; return the run's counts."""
+                  on_item: Callable[[Outcome], None] | None = None,
+                  dedup: DedupSettings | None = DedupSettings()) -> FolderTally:
+    """Bring every image under ``path`` into ``catalog``; return the run's counts.
+
+    Near-duplicate clusters are updated at the end (``dedup=None`` leaves that
+    to a later crawl or import).
+    """
     root = Path(path).expanduser().resolve()
     if not root.is_dir():
         raise UsageError(f"{path}: not a folder (crawl --source folder PATH takes a folder)")
@@ -81,6 +87,8 @@ def import_folder(catalog, path: str | os.PathLike, labels_from_folders: bool = 
         _ingest_queued(catalog, frontier, tally, max_pixels, max_images, batch_size, on_item)
         if labels_from_folders:
             _label_from_folders(catalog, source_id, root, tally)
+        if dedup is not None:
+            deduplicate(catalog, dedup)
         status = "finished"
     finally:
         finish_run(catalog, run_id, status, tally.figures())

@@ -3,13 +3,15 @@
 States: queued -> done | failed (reason) | skipped (reason). Every change is
 an idempotent statement inside the caller's transaction, so a crawl killed at
 any moment resumes from what was committed and never duplicates a row.
+Changes come in batches (one set-based statement for many rows): DuckDB
+handles one statement of a thousand rows faster than ten single-row ones.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,28 @@ class FrontierItem:
     last_modified: str | None = None
 
 
+@dataclass(frozen=True)
+class Finished:
+    """How a fetched URL ended, for :meth:`Frontier.finish_many`."""
+
+    url: str
+    attempts: int = 1
+    http_status: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+
+
+def _columns(rows: Sequence[tuple]) -> list[list]:
+    return [list(column) for column in zip(*rows)]
+
+
+def _first_per_url(rows: Sequence[tuple]) -> list[tuple]:
+    """One row per URL (the first): a statement may not insert a key twice."""
+    return list({row[0]: row for row in reversed(rows)}.values())[::-1]
+
+
 class Frontier:
     """The frontier rows of one source, written in the caller's transactions."""
 
@@ -36,33 +60,63 @@ class Frontier:
     def enqueue(self, tx, url: str, kind: str, depth: int = 0,
                 discovered_from: str | None = None, context: dict | None = None) -> bool:
         """Queue ``url`` unless it already has a row; True when it is new."""
-        return bool(tx.execute(
+        return bool(self.enqueue_many(tx, [(url, kind, depth, discovered_from, context)]))
+
+    def enqueue_many(self, tx, rows: Sequence[tuple]) -> set[str]:
+        """Queue (url, kind, depth, discovered_from, context) rows; return the new URLs."""
+        if not rows:
+            return set()
+        urls, kinds, depths, sources, contexts = _columns(_first_per_url(rows))
+        contexts = [json.dumps(c) if c else None for c in contexts]
+        inserted = tx.execute(
             """INSERT INTO pages (url, source_id, kind, state, depth, discovered_from, context)
-               VALUES (?, ?, ?, 'queued', ?, ?, ?) ON CONFLICT DO NOTHING RETURNING url""",
-            [url, self.source_id, kind, depth, discovered_from,
-             json.dumps(context) if context else None]).fetchall())
+               SELECT url, ?, kind, 'queued', depth, discovered_from, context::JSON FROM
+                 (SELECT unnest(?) AS url, unnest(?) AS kind, unnest(?::INTEGER[]) AS depth,
+                         unnest(?::VARCHAR[]) AS discovered_from,
+                         unnest(?::VARCHAR[]) AS context)
+               ON CONFLICT DO NOTHING RETURNING url""",
+            [self.source_id, urls, kinds, depths, sources, contexts]).fetchall()
+        return {row[0] for row in inserted}
 
     def skip(self, tx, url: str, kind: str, reason: str, depth: int = 0,
              discovered_from: str | None = None) -> bool:
-        """Record ``url`` as skipped (robots, off-site, too-deep, ...); never fetched."""
+        """Record a URL we will not fetch (off-site, out-of-scope, too-deep) unless it
+        already has a row (it may be queued legitimately from elsewhere)."""
+        return bool(self.skip_many(tx, [(url, kind, reason, depth, discovered_from)]))
+
+    def skip_many(self, tx, rows: Sequence[tuple]) -> set[str]:
+        """(url, kind, reason, depth, discovered_from) rows; return the URLs recorded."""
+        if not rows:
+            return set()
+        urls, kinds, reasons, depths, sources = _columns(_first_per_url(rows))
         inserted = tx.execute(
             """INSERT INTO pages (url, source_id, kind, state, reason, depth, discovered_from)
-               VALUES (?, ?, ?, 'skipped', ?, ?, ?) ON CONFLICT DO NOTHING RETURNING url""",
-            [url, self.source_id, kind, reason, depth, discovered_from]).fetchall()
-        if not inserted:
-            tx.execute("UPDATE pages SET state = 'skipped', reason = ? "
-                       "WHERE url = ? AND state = 'queued'", [reason, url])
-        return bool(inserted)
+               SELECT url, ?, kind, 'skipped', reason, depth, discovered_from FROM
+                 (SELECT unnest(?) AS url, unnest(?) AS kind, unnest(?) AS reason,
+                         unnest(?::INTEGER[]) AS depth, unnest(?::VARCHAR[]) AS discovered_from)
+               ON CONFLICT DO NOTHING RETURNING url""",
+            [self.source_id, urls, kinds, reasons, depths, sources]).fetchall()
+        return {row[0] for row in inserted}
 
-    def queued(self, con, kind: str | None = None, limit: int = 100,
+    def mark_skipped(self, tx, url: str, reason: str, attempts: int = 0) -> None:
+        """A queued URL turned out not to be fetchable by choice (robots.txt)."""
+        tx.execute("UPDATE pages SET state = 'skipped', reason = ?, attempts = attempts + ? "
+                   "WHERE url = ?", [reason, attempts, url])
+
+    def state_of(self, con, url: str) -> tuple[str, str | None] | None:
+        """(state, sha256) of ``url``'s row, or None when it has none."""
+        return con.execute("SELECT state, sha256 FROM pages WHERE url = ?", [url]).fetchone()
+
+    def queued(self, con, kind: str | tuple[str, ...] | None = None, limit: int = 100,
                exclude: set[str] | frozenset = frozenset()) -> list[FrontierItem]:
         """The next queued rows of this source, shallowest and oldest first."""
         sql = ("SELECT url, kind, depth, attempts, discovered_from, context, etag, "
                "last_modified FROM pages WHERE source_id = ? AND state = 'queued'")
         params: list[Any] = [self.source_id]
         if kind:
-            sql += " AND kind = ?"
-            params.append(kind)
+            kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+            sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+            params += kinds
         sql += " ORDER BY depth, discovered_at, url LIMIT ?"
         params.append(limit + len(exclude))
         rows = con.execute(sql, params).fetchall()
@@ -73,13 +127,26 @@ class Frontier:
     def finish(self, tx, url: str, attempts: int = 1, http_status: int | None = None,
                content_type: str | None = None, etag: str | None = None,
                last_modified: str | None = None, sha256: str | None = None) -> None:
+        self.finish_many(tx, [Finished(url, attempts, http_status, content_type, etag,
+                                       last_modified, sha256)])
+
+    def finish_many(self, tx, rows: Sequence[Finished]) -> None:
+        if not rows:
+            return
         tx.execute(
-            """UPDATE pages SET state = 'done', reason = NULL, attempts = attempts + ?,
-                   http_status = ?, content_type = ?,
-                   etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
-                   sha256 = coalesce(?, sha256), fetched_at = current_timestamp
-               WHERE url = ?""",
-            [attempts, http_status, content_type, etag, last_modified, sha256, url])
+            """UPDATE pages SET state = 'done', reason = NULL,
+                   attempts = pages.attempts + v.attempts, http_status = v.http_status,
+                   content_type = v.content_type, etag = coalesce(v.etag, pages.etag),
+                   last_modified = coalesce(v.last_modified, pages.last_modified),
+                   sha256 = coalesce(v.sha256, pages.sha256), fetched_at = current_timestamp
+               FROM (SELECT unnest(?) AS url, unnest(?::INTEGER[]) AS attempts,
+                            unnest(?::INTEGER[]) AS http_status,
+                            unnest(?::VARCHAR[]) AS content_type, unnest(?::VARCHAR[]) AS etag,
+                            unnest(?::VARCHAR[]) AS last_modified,
+                            unnest(?::VARCHAR[]) AS sha256) v
+               WHERE pages.url = v.url""",
+            _columns([(r.url, r.attempts, r.http_status, r.content_type, r.etag,
+                       r.last_modified, r.sha256) for r in rows]))
 
     def fail(self, tx, url: str, reason: str, detail: str | None = None,
              attempts: int = 1, http_status: int | None = None,

@@ -88,10 +88,17 @@ class Sighting:
     rating: float | None = None
 
     def key(self, sha256: str) -> str:
-        """Stable identity of (image, page, image URL, route, area): the same sighting twice is one row."""
+        """Stable identity of (image, page, image URL, route, area): the same sighting
+        twice is one row. SIGHTING_KEY_SQL computes the same in SQL."""
         parts = [sha256, self.page_url or "", self.image_url or "",
                  str(self.route_id or ""), str(self.area_id or "")]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def sighting_key_sql(sha: str, page: str, image: str, route: str, area: str) -> str:
+    """SQL for Sighting.key over the named columns (for set-based inserts)."""
+    parts = [sha] + [f"coalesce({c}::VARCHAR, '')" for c in (page, image, route, area)]
+    return f"sha256(concat_ws(chr(31), {', '.join(parts)}))"
 
 
 @dataclass(frozen=True)
@@ -302,15 +309,27 @@ def known_image(con, sha256: str) -> bool:
 
 def record_image(tx, examined: Examined, paths: tuple[str, str]) -> bool:
     """Insert the image row; False when the SHA-256 was already there."""
+    return bool(record_images(tx, [(examined, paths)]))
+
+
+def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
+    """Insert image rows in one statement; return the SHA-256s that were new."""
+    if not rows:
+        return set()
+    columns = list(zip(*[(e.sha256, e.size, e.format, e.width, e.height, e.mode, e.phash,
+                          p[0], p[1], e.sharpness) for e, p in rows]))
     inserted = tx.execute(
         """INSERT INTO images (sha256, bytes, format, width, height, mode, phash, cluster_id,
                                is_canonical, original_path, derivative_path, sharpness)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?)
-           ON CONFLICT DO NOTHING RETURNING sha256""",
-        [examined.sha256, examined.size, examined.format, examined.width, examined.height,
-         examined.mode, examined.phash, examined.sha256, paths[0], paths[1],
-         examined.sharpness]).fetchall()
-    return bool(inserted)
+           SELECT sha256, bytes, format, width, height, mode, phash, sha256, TRUE,
+                  original_path, derivative_path, sharpness FROM
+             (SELECT unnest(?) AS sha256, unnest(?::BIGINT[]) AS bytes, unnest(?) AS format,
+                     unnest(?::INTEGER[]) AS width, unnest(?::INTEGER[]) AS height,
+                     unnest(?) AS mode, unnest(?::UBIGINT[]) AS phash,
+                     unnest(?) AS original_path, unnest(?) AS derivative_path,
+                     unnest(?::DOUBLE[]) AS sharpness)
+           ON CONFLICT DO NOTHING RETURNING sha256""", [list(c) for c in columns]).fetchall()
+    return {row[0] for row in inserted}
 
 
 def record_sighting(tx, sha256: str, sighting: Sighting) -> bool:

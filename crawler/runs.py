@@ -6,7 +6,10 @@ import json
 
 
 def start_run(catalog, source_id: int) -> int:
+    """A new run row. A run still marked running was killed: only one process can
+    write the catalog, so it is not running now."""
     with catalog.transaction() as tx:
+        tx.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
         row = tx.execute("INSERT INTO crawl_runs (source_id, status) VALUES (?, 'running') "
                          "RETURNING run_id", [source_id]).fetchone()
     return int(row[0])

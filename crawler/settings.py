@@ -2,6 +2,7 @@
 
 from cragcat.settings import Setting, Table
 from crawler.duration import check_duration_or_empty
+from samplesite.profile import SAMPLE_PROFILE
 
 SOURCES = ("html", "openbeta", "folder")
 
@@ -54,6 +55,16 @@ SETTINGS = [
             "profile adds its own.", item_type=str, flag=""),
     Setting("crawl.batch_size", int, 32, "Frontier rows committed together; a killed crawl "
             "loses at most this much work.", min=1, max=10_000, flag=""),
+    Setting("dedup.max_distance", int, 8, "Near-duplicate candidates: images whose 64-bit "
+            "pHashes differ in at most this many bits. 8 because on the sample site's ground "
+            "truth every copy (re-encoded, resized, 1-3% cropped, watermarked) is within 8 of "
+            "its original while the closest unrelated photos are 10 apart; larger values also "
+            "make the candidate search slower.", min=0, max=24, flag=""),
+    Setting("dedup.max_edited_cells", int, 4, "A candidate pair is merged only when, aligned, "
+            "its pictures differ in at most this many cells of an 8x8 grid: a copy differs "
+            "nowhere or in one spot (a watermark, 0-2 cells on the sample site), route lines "
+            "drawn over a photo differ along their length (17 or more).", min=0, max=64,
+            flag=""),
     Setting("openbeta.api_url", str, "https://api.openbeta.io/", "The OpenBeta GraphQL "
             "endpoint.", flag="--api-url"),
     Setting("openbeta.media_url", str, "https://media.openbeta.io", "Base URL that OpenBeta "
@@ -62,4 +73,64 @@ SETTINGS = [
             "area name.", flag="--area"),
 ]
 
-TABLES: list[Table] = []
+
+def _css(key: str, help_text: str, default: str = "") -> Setting:
+    return Setting(key, str, default, help_text)
+
+
+PROFILE_SETTINGS = (
+    Setting("start_urls", list, [], "Where the crawl starts; `crawl --start URL` replaces "
+            "them.", item_type=str),
+    Setting("allowed_hosts", list, [], "Hosts whose pages are crawled (links elsewhere are "
+            "recorded as skipped, reason off-site); empty: the start URLs' hosts.",
+            item_type=str),
+    Setting("image_hosts", list, [], "Further hosts that photos may be fetched from (a CDN).",
+            item_type=str),
+    Setting("scope", list, ["/"], "URL path prefixes to crawl on the allowed hosts (others: "
+            "skipped, reason out-of-scope).", item_type=str),
+    Setting("private_hosts", list, [], "Hosts the address guard lets resolve to private or "
+            "loopback addresses (only for a site you run yourself).", item_type=str),
+    Setting("delay", float, 1.0, "Seconds between two requests to one host (robots.txt "
+            "Crawl-delay wins when larger).", min=0.0),
+    Setting("concurrency", int, 1, "Requests in flight at once to one host.", min=1, max=64),
+    Setting("other_links", bool, False, "Also follow every other link of a page (still within "
+            "allowed_hosts, scope, robots.txt and max_depth); false: only the selectors' "
+            "links."),
+    _css("area_links", "CSS selector of links to areas (countries, crags, sectors)."),
+    _css("route_links", "CSS selector of links to routes."),
+    _css("next_page", "CSS selector of the link to the next page of a gallery or list."),
+    _css("photo", "CSS selector of one photo element (caption, credit, licence and "
+         "photo_img are looked up inside it)."),
+    _css("photo_img", "CSS selector of the image inside a photo element; its src, the largest "
+         "srcset candidate or a lazy data-src is taken.", "img"),
+    _css("caption", "CSS selector of a photo's caption, inside the photo element."),
+    _css("credit", "CSS selector of a photo's credit (photographer), inside the photo element."),
+    _css("licence", "CSS selector of a photo's licence, inside the photo element."),
+    _css("area_name", "CSS selector of an area page's name; its presence makes a page an "
+         "area page."),
+    _css("route_name", "CSS selector of a route page's name; its presence makes a page a "
+         "route page."),
+    _css("route_grade", "CSS selector of a route's grade on its page."),
+    _css("route_type", "CSS selector of a route's type (sport, trad, boulder) on its page."),
+    _css("breadcrumb", "CSS selector of the breadcrumb links, root first (the last one is "
+         "the parent area)."),
+    _css("area_id_attr", "Attribute of the area name element holding the site's own id "
+         "(gallery pages of one area share it); empty: the page URL is the id."),
+    _css("route_id_attr", "Attribute of the route name element holding the site's own id; "
+         "empty: the page URL is the id."),
+)
+
+# The sample site's selectors come from samplesite/profile.py (it owns its HTML);
+# the rest is how to crawl it: on loopback, fast, following every link so that
+# its traps (robots-disallowed pages, a private-address link, a redirect loop,
+# a dead page) are met and recorded.
+SAMPLE_PRESET = {
+    **{key: value for key, value in SAMPLE_PROFILE.items()
+       if key in {s.name for s in PROFILE_SETTINGS}},
+    "private_hosts": ["127.0.0.1"], "delay": 0.0, "concurrency": 4, "other_links": True,
+    "area_id_attr": "data-area-id", "route_id_attr": "data-route-id",
+}
+
+TABLES = [Table("crawl.profile", "Site profiles for the html source: one "
+                "[crawl.profile.NAME] table per site (crawl --profile NAME).",
+                PROFILE_SETTINGS, presets={"sample": SAMPLE_PRESET})]

@@ -1,9 +1,12 @@
 """Politeness: how many requests may be in flight, and how often a host is asked.
 
 Each host has its own limit on requests in flight (default one) and a
-minimum gap between the starts of two requests (default one second; a larger
-robots.txt Crawl-delay wins). A global cap bounds all hosts together. A host
-slot is taken before a global one, so a host's delay never holds up others.
+minimum gap between two requests (default one second; a larger robots.txt
+Crawl-delay wins). With one request at a time the gap runs from the end of
+the previous request, so the host sees at least that much quiet between two
+requests whatever the network did; with more, it runs from start to start.
+A global cap bounds all hosts together. A host slot is taken before a global
+one, so a host's delay never holds up others.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class _Host:
         self.slots = asyncio.Semaphore(policy.concurrency)
         self.spacing = asyncio.Lock()
         self.next_start = 0.0
+        self.last_seen = 0.0  # when a request to this host last started or ended
 
     @property
     def delay(self) -> float:
@@ -51,8 +55,11 @@ class Throttle:
         return self._hosts[host]
 
     def set_crawl_delay(self, host: str, seconds: float | None) -> None:
-        """robots.txt's Crawl-delay for ``host``; it counts when larger than ours."""
-        self._host(host).crawl_delay = float(seconds or 0.0)
+        """robots.txt's Crawl-delay for ``host``; it counts when larger than ours,
+        from the request that fetched robots.txt on."""
+        state = self._host(host)
+        state.crawl_delay = float(seconds or 0.0)
+        state.next_start = max(state.next_start, state.last_seen + state.delay)
 
     def delay(self, host: str) -> float:
         return self._host(host).delay
@@ -66,6 +73,12 @@ class Throttle:
                 wait = state.next_start - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                state.next_start = time.monotonic() + state.delay
-            async with self.global_slots:
-                yield
+                state.last_seen = time.monotonic()
+                state.next_start = state.last_seen + state.delay
+            try:
+                async with self.global_slots:
+                    yield
+            finally:
+                state.last_seen = time.monotonic()
+                if state.policy.concurrency == 1:
+                    state.next_start = max(state.next_start, state.last_seen + state.delay)

@@ -1,0 +1,289 @@
+"""The crawl loop: queued frontier rows in, fetches in flight, results committed in batches.
+
+A *source* (the html site or the OpenBeta API) says how to request a page
+and what a fetched page means; the engine does the rest the same way for
+both: it keeps up to a few requests per concurrency slot in flight, decodes
+images in worker threads, and writes every finished item in one short
+transaction per batch, so a crawl killed at any moment loses at most the
+batch in flight and a rerun carries on from the committed rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+from crawler.fetch import FetchFailed, Fetched, Fetcher
+from crawler.frontier import Finished, Frontier, FrontierItem
+from crawler.ingest import (Examined, ImageRejected, Outcome, examine,
+                            record_images, sha256_of, store_files)
+from crawler.refs import ImageRef, add_refs, sightings_for
+from crawler.tally import Tally
+from cragcat.errors import CragcatError
+
+PAGE_KINDS = ("page", "api")
+
+
+class PageRejected(CragcatError):
+    """A fetched page that cannot be read as what it should be (not HTML, bad JSON).
+    ``reason`` goes into the frontier row."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    method: str = "GET"
+    json: Any = None
+
+
+@dataclass
+class Discoveries:
+    """What the pages of one batch point to; written with one statement per kind."""
+
+    refs: list[tuple[ImageRef, int]] = field(default_factory=list)  # (reference, depth)
+    follow: list[tuple] = field(default_factory=list)   # (url, kind, depth, from, context)
+    skipped: list[tuple] = field(default_factory=list)  # (url, kind, reason, depth, from)
+
+
+class Source(Protocol):
+    """What the engine needs from a source (see crawler.site and crawler.openbeta)."""
+
+    source_id: int
+
+    def seed(self, tx, frontier: Frontier) -> None: ...
+    def request(self, item: FrontierItem) -> Request: ...
+    def parse(self, item: FrontierItem, fetched: Fetched) -> Any: ...
+    def record(self, tx, item: FrontierItem, fetched: Fetched, findings: Any,
+               frontier: Frontier, found: Discoveries) -> None: ...
+    def finish(self, tx) -> None: ...
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_pages: int = 0   # 0: no limit
+    max_images: int = 0
+    in_flight: int = 16
+    max_pixels: int = 50_000_000
+    workers: int = 2
+    batch_size: int = 32          # results committed together at most...
+    flush_seconds: float = 0.5    # ...and at least this often
+
+
+@dataclass
+class _PageDone:
+    item: FrontierItem
+    fetched: Fetched
+    findings: Any
+
+
+@dataclass
+class _ImageDone:
+    item: FrontierItem
+    fetched: Fetched
+    sha256: str
+    examined: Examined | None
+    paths: tuple[str, str] | None
+
+
+@dataclass
+class _Failed:
+    item: FrontierItem
+    reason: str
+    detail: str = ""
+    status: int | None = None
+    attempts: int = 1
+    skipped: bool = False
+    sha256: str | None = None
+
+
+class Engine:
+    def __init__(self, catalog, source: Source, frontier: Frontier, fetcher: Fetcher,
+                 budget: Budget, tally: Tally,
+                 on_progress: Callable[[Tally], None] | None = None):
+        self.catalog = catalog
+        self.source = source
+        self.frontier = frontier
+        self.fetcher = fetcher
+        self.budget = budget
+        self.tally = tally
+        self.on_progress = on_progress or (lambda tally: None)
+        self._started = {"page": 0, "image": 0}
+        self._pool: ThreadPoolExecutor | None = None
+        self._ready: list[FrontierItem] = []  # queued rows read after the last commit
+        self._stale = True                     # a commit may have queued more
+        # SHA-256s already in the catalog: a duplicate is never decoded again
+        self._known = {row[0] for row in catalog.query("SELECT sha256 FROM images")}
+
+    async def run(self) -> Tally:
+        with self.catalog.transaction() as tx:
+            self.source.seed(tx, self.frontier)
+        tasks: dict[asyncio.Task, FrontierItem] = {}
+        pending: list = []  # finished, not yet committed
+        flushed = time.monotonic()
+        with ThreadPoolExecutor(self.budget.workers, thread_name_prefix="ingest") as pool:
+            self._pool = pool
+            try:
+                while self._fill(tasks, pending) or pending:
+                    wait = max(0.0, flushed + self.budget.flush_seconds - time.monotonic())
+                    if tasks:
+                        done, _ = await asyncio.wait(tasks, timeout=wait,
+                                                     return_when=asyncio.FIRST_COMPLETED)
+                        for task in done:
+                            pending.append(task.result())
+                            del tasks[task]
+                    if self._time_to_commit(tasks, pending, flushed):
+                        self._commit(pending)
+                        pending, flushed, self._stale = [], time.monotonic(), True
+                        self.on_progress(self.tally)
+            finally:
+                for task in tasks:
+                    task.cancel()
+        with self.catalog.transaction() as tx:
+            self.source.finish(tx)
+        return self.tally
+
+    def _time_to_commit(self, tasks: dict, pending: list, flushed: float) -> bool:
+        """Commit a full batch, a batch half a second old, everything at the end - and
+        at once when a page has finished while there is room for the work it found."""
+        if not pending:
+            return False
+        hungry = len(tasks) + len(self._ready) < self.budget.in_flight and any(
+            isinstance(r, _PageDone) for r in pending)
+        return (hungry or not tasks or len(pending) >= self.budget.batch_size
+                or time.monotonic() - flushed >= self.budget.flush_seconds)
+
+    # -- choosing work --------------------------------------------------------
+    def _fill(self, tasks: dict, pending: list) -> bool:
+        """Start tasks for queued rows within the budget; True when any is in flight."""
+        if self._stale:
+            busy = {item.url for item in tasks.values()} | {r.item.url for r in pending}
+            self._ready, self._stale = self._next_items(self.budget.in_flight * 2, busy), False
+        waiting = []
+        for item in self._ready:
+            kind = "image" if item.kind == "image" else "page"
+            limit = self.budget.max_images if kind == "image" else self.budget.max_pages
+            if len(tasks) >= self.budget.in_flight or (limit and self._started[kind] >= limit):
+                waiting.append(item)
+                continue
+            self._started[kind] += 1
+            tasks[asyncio.create_task(self._work(item))] = item
+        self._ready = waiting
+        return bool(tasks)
+
+    def _next_items(self, room: int, busy: set[str]) -> list[FrontierItem]:
+        images = self._left("image", self.budget.max_images, room)
+        pages = self._left("page", self.budget.max_pages, room)
+        con = self.catalog.con
+        found_images = self.frontier.queued(con, "image", images, busy) if images else []
+        found_pages = self.frontier.queued(con, PAGE_KINDS, pages, busy) if pages else []
+        mixed = [item for pair in zip(found_images, found_pages) for item in pair]
+        longer = found_images if len(found_images) > len(found_pages) else found_pages
+        mixed += longer[min(len(found_images), len(found_pages)):]
+        return mixed[:room]
+
+    def _left(self, kind: str, limit: int, room: int) -> int:
+        return room if not limit else max(0, min(room, limit - self._started[kind]))
+
+    # -- doing work (no catalog writes here) -----------------------------------
+    async def _work(self, item: FrontierItem):
+        try:
+            if item.kind == "image":
+                return await self._image(item)
+            return await self._page(item)
+        except FetchFailed as exc:
+            return _Failed(item, exc.reason, exc.detail, exc.status, max(exc.attempts, 1),
+                           exc.skipped)
+
+    async def _page(self, item: FrontierItem):
+        request = self.source.request(item)
+        fetched = await self.fetcher.fetch(request.url, request.method, request.json,
+                                           etag=item.etag, last_modified=item.last_modified)
+        if fetched.not_modified:
+            return _PageDone(item, fetched, None)
+        if not 200 <= fetched.status < 300:
+            return _Failed(item, f"http-{fetched.status}", "", fetched.status, fetched.attempts)
+        loop = asyncio.get_running_loop()
+        try:
+            findings = await loop.run_in_executor(self._pool, self.source.parse, item, fetched)
+        except PageRejected as exc:
+            return _Failed(item, exc.reason, exc.detail, fetched.status, fetched.attempts)
+        return _PageDone(item, fetched, findings)
+
+    async def _image(self, item: FrontierItem):
+        fetched = await self.fetcher.fetch(item.url)
+        if not 200 <= fetched.status < 300:
+            return _Failed(item, f"http-{fetched.status}", "", fetched.status, fetched.attempts)
+        sha = sha256_of(fetched.content)
+        if sha in self._known:
+            return _ImageDone(item, fetched, sha, None, None)
+        loop = asyncio.get_running_loop()
+        try:
+            examined, paths = await loop.run_in_executor(
+                self._pool, self._examine_and_store, fetched.content, fetched.content_type)
+        except ImageRejected as exc:
+            return _Failed(item, exc.reason, exc.detail, fetched.status, fetched.attempts,
+                           sha256=sha)
+        self._known.add(sha)
+        return _ImageDone(item, fetched, sha, examined, paths)
+
+    def _examine_and_store(self, content: bytes, content_type: str | None):
+        examined = examine(content, content_type, self.budget.max_pixels)
+        return examined, store_files(self.catalog.store_dir, examined)
+
+    # -- writing results: one transaction per batch -----------------------------
+    def _commit(self, results: list) -> None:
+        failed = [r for r in results if isinstance(r, _Failed)]
+        images = [r for r in results if isinstance(r, _ImageDone)]
+        pages = [r for r in results if isinstance(r, _PageDone)]
+        found = Discoveries()
+        with self.catalog.transaction() as tx:
+            for result in failed:
+                self._record_failure(tx, result)
+            self._record_images(tx, images)
+            for result in pages:
+                self._record_page(tx, result, found)
+            self.frontier.finish_many(tx, [_finished(r) for r in pages])
+            self.tally.sightings += add_refs(tx, self.frontier, found.refs)
+            self.frontier.enqueue_many(tx, found.follow)
+            self.tally.skipped += len(self.frontier.skip_many(tx, found.skipped))
+
+    def _record_failure(self, tx, failed: _Failed) -> None:
+        if failed.skipped:
+            self.frontier.mark_skipped(tx, failed.item.url, failed.reason, failed.attempts)
+            self.tally.skipped += 1
+            return
+        self.frontier.fail(tx, failed.item.url, failed.reason, failed.detail or None,
+                           failed.attempts, failed.status, failed.sha256)
+        if failed.item.kind == "image":
+            self.tally.count(Outcome("failed", failed.sha256, failed.reason))
+        else:
+            self.tally.failures[failed.reason] += 1
+
+    def _record_images(self, tx, done: list[_ImageDone]) -> None:
+        if not done:
+            return
+        new = record_images(tx, [(d.examined, d.paths) for d in done if d.examined])
+        for d in done:
+            self.tally.count(Outcome("new" if d.sha256 in new else "duplicate", d.sha256))
+            new.discard(d.sha256)  # a second URL with the same bytes is a duplicate
+        self.frontier.finish_many(tx, [_finished(d, d.sha256) for d in done])
+        self.tally.sightings += sightings_for(tx, [d.item.url for d in done])
+
+    def _record_page(self, tx, done: _PageDone, found: Discoveries) -> None:
+        self.tally.pages += 1
+        if done.findings is not None:
+            self.source.record(tx, done.item, done.fetched, done.findings, self.frontier, found)
+
+
+def _finished(done, sha256: str | None = None) -> Finished:
+    fetched = done.fetched
+    return Finished(done.item.url, fetched.attempts, fetched.status, fetched.content_type,
+                    fetched.etag, fetched.last_modified, sha256)

@@ -1,0 +1,153 @@
+"""Read one guidebook page with a site profile: what it is, what it links to, its photos.
+
+Pure: bytes and a URL in, :class:`PageFindings` out. Junk HTML (unclosed or
+mis-nested tags, stray end tags) is parsed leniently by lxml through
+BeautifulSoup; what cannot be found is simply absent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from crawler.profile import SiteProfile
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    """A photo shown on a page, with what the page says about it."""
+
+    url: str
+    caption: str | None = None
+    credit: str | None = None
+    licence: str | None = None
+
+
+@dataclass(frozen=True)
+class Crumb:
+    name: str
+    url: str
+
+
+@dataclass
+class PageFindings:
+    """What a page is (area, route or other page) and what it points to."""
+
+    kind: str = "page"
+    name: str | None = None
+    external_id: str | None = None
+    grade: str | None = None
+    route_type: str | None = None
+    crumbs: list[Crumb] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)   # pages to visit, selectors' first
+    photos: list[PhotoRef] = field(default_factory=list)
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    """An absolute http(s) URL without fragment, or None for data:, mailto:, javascript: ..."""
+    if not href or not href.strip():
+        return None
+    url = urldefrag(urljoin(base, href.strip()))[0]
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def largest_srcset(srcset: str) -> str | None:
+    """The candidate with the largest width (w) or density (x) descriptor."""
+    best, best_size = None, -1.0
+    for candidate in re.split(r",\s+", srcset.strip()):
+        parts = candidate.strip().split()
+        if not parts:
+            continue
+        size = 1.0
+        if len(parts) > 1:
+            match = re.fullmatch(r"(\d+(?:\.\d+)?)([wx])", parts[1])
+            size = float(match[1]) if match else 1.0
+        if size > best_size:
+            best, best_size = parts[0].rstrip(","), size
+    return best
+
+
+def image_url(img: Tag, base: str) -> str | None:
+    """srcset's largest candidate, else a lazy data-src, else src (never a data: URI)."""
+    for value in (largest_srcset(img.get("srcset", "")) if img.get("srcset") else None,
+                  img.get("data-src"), img.get("src")):
+        url = absolute(base, value)
+        if url:
+            return url
+    return None
+
+
+def _clean(element: Tag) -> str:
+    """The element's text with runs of whitespace folded to one space."""
+    return " ".join(element.get_text(" ", strip=True).split())
+
+
+def _text(scope: Tag, selector: str) -> str | None:
+    if not selector:
+        return None
+    found = scope.select_one(selector)
+    return (_clean(found) if found else "") or None
+
+
+def parse_page(profile: SiteProfile, url: str, content: bytes) -> PageFindings:
+    soup = BeautifulSoup(content, "lxml")
+    findings = PageFindings()
+    _identify(profile, soup, findings, url)
+    findings.crumbs = [Crumb(_clean(a), link)
+                       for a in _select(soup, profile.selector("breadcrumb"))
+                       if (link := absolute(url, a.get("href")))]
+    findings.photos = _photos(profile, soup, url)
+    findings.links = _links(profile, soup, url)
+    return findings
+
+
+def _select(soup, selector: str) -> list[Tag]:
+    return soup.select(selector) if selector else []
+
+
+def _identify(profile: SiteProfile, soup, findings: PageFindings, url: str) -> None:
+    route = soup.select_one(profile.selector("route_name")) if profile.selector("route_name") else None
+    area = soup.select_one(profile.selector("area_name")) if profile.selector("area_name") else None
+    if route is not None:
+        findings.kind, findings.name = "route", _clean(route)
+        findings.external_id = route.get(profile.route_id_attr) if profile.route_id_attr else None
+        findings.grade = _text(soup, profile.selector("route_grade"))
+        findings.route_type = _text(soup, profile.selector("route_type"))
+    elif area is not None:
+        findings.kind, findings.name = "area", _clean(area)
+        findings.external_id = area.get(profile.area_id_attr) if profile.area_id_attr else None
+    findings.external_id = findings.external_id or (url if findings.kind != "page" else None)
+
+
+def _photos(profile: SiteProfile, soup, url: str) -> list[PhotoRef]:
+    photos = []
+    for element in _select(soup, profile.selector("photo")):
+        img = element if element.name == "img" else element.select_one(
+            profile.selector("photo_img") or "img")
+        link = image_url(img, url) if img is not None else None
+        if link:
+            photos.append(PhotoRef(link, _text(element, profile.selector("caption")),
+                                   _text(element, profile.selector("credit")),
+                                   _text(element, profile.selector("licence"))))
+    return photos
+
+
+def _links(profile: SiteProfile, soup, url: str) -> list[str]:
+    anchors = []
+    for key in ("area_links", "route_links", "next_page"):
+        anchors += _select(soup, profile.selector(key))
+    if profile.other_links:
+        anchors += soup.find_all("a", href=True)
+    found = (absolute(url, a.get("href")) for a in anchors)
+    return list(dict.fromkeys(link for link in found if link and not _is_image(link)))
+
+
+def _is_image(url: str) -> bool:
+    """A link straight to a picture is not a page (photos come from photo elements)."""
+    return urlsplit(url).path.lower().endswith(IMAGE_SUFFIXES)
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".svg")

@@ -1,0 +1,96 @@
+"""The `html` source: a guidebook site described by a profile.
+
+Pages are read with crawler.html; this module decides what the findings
+mean for the catalog: which area or route a page is, which links are
+followed (on an allowed host, inside the scope, not too deep) and which are
+recorded as skipped with a reason, and which photos become image references.
+"""
+
+from __future__ import annotations
+
+from crawler import signature
+from crawler.engine import Discoveries, PageRejected, Request
+from crawler.fetch import Fetched
+from crawler.frontier import Frontier, FrontierItem
+from crawler.html import PageFindings, parse_page
+from crawler.places import ensure_area, ensure_route, ensure_source, link_places
+from crawler.profile import SiteProfile
+from crawler.refs import ImageRef
+
+
+class HtmlSource:
+    def __init__(self, profile: SiteProfile, max_depth: int):
+        self.profile = profile
+        self.max_depth = max_depth
+        self.source_id = 0
+
+    def open(self, tx) -> int:
+        self.source_id = ensure_source(tx, "html", self.profile.name, self.profile.start_urls[0])
+        return self.source_id
+
+    def seed(self, tx, frontier: Frontier) -> None:
+        for url in self.profile.start_urls:
+            frontier.enqueue(tx, url, "page", 0)
+
+    def request(self, item: FrontierItem) -> Request:
+        return Request(item.url)
+
+    def parse(self, item: FrontierItem, fetched: Fetched) -> PageFindings:
+        declared = (fetched.content_type or "").lower()
+        kind = signature.sniff(fetched.content)
+        if "html" not in declared and kind != "HTML":
+            raise PageRejected("not-html", f"served as {declared or 'no content type'}, "
+                                           f"bytes look like {kind}")
+        return parse_page(self.profile, fetched.url, fetched.content)
+
+    def record(self, tx, item: FrontierItem, fetched: Fetched, findings: PageFindings,
+               frontier: Frontier, found: Discoveries) -> None:
+        page_url = fetched.url
+        if page_url != item.url:  # a redirect landed here: the landing page is read too
+            frontier.enqueue(tx, page_url, "page", item.depth, discovered_from=item.url)
+            frontier.finish(tx, page_url, 0, fetched.status, fetched.content_type,
+                            fetched.etag, fetched.last_modified)
+        area_id, route_id = self._place(tx, page_url, findings)
+        depth = item.depth + 1
+        for photo in findings.photos:
+            if self.profile.image_host_ok(photo.url):
+                found.refs.append((ImageRef(photo.url, page_url, area_id, route_id,
+                                            photo.caption, photo.credit, photo.licence), depth))
+            else:
+                found.skipped.append((photo.url, "image", "off-site", depth, page_url))
+        for link in findings.links:
+            reason = self._refusal(link, depth)
+            if reason:
+                found.skipped.append((link, "page", reason, depth, page_url))
+            else:
+                found.follow.append((link, "page", depth, page_url, None))
+
+    def _place(self, tx, page_url: str, findings: PageFindings) -> tuple[int | None, int | None]:
+        """(area_id, route_id) of the page's area or route, recorded on the way."""
+        if findings.kind == "page" or not findings.name:
+            return None, None
+        trail = [c for c in findings.crumbs if c.url != page_url]
+        parent_url = trail[-1].url if trail else None
+        if findings.kind == "route":
+            route_id = ensure_route(tx, self.source_id, findings.external_id, findings.name,
+                                    grade=findings.grade, route_type=findings.route_type,
+                                    url=page_url, area_url=parent_url)
+            return None, route_id
+        path = " > ".join([c.name for c in trail[1:]] + [findings.name])
+        area_id = ensure_area(tx, self.source_id, findings.external_id, findings.name,
+                              path=path, url=page_url, parent_url=parent_url)
+        return area_id, None
+
+    def _refusal(self, link: str, depth: int) -> str | None:
+        """Why a link is not followed (recorded as skipped), or None to follow it."""
+        if not self.profile.on_site(link):
+            return "off-site"
+        if not self.profile.in_scope(link):
+            return "out-of-scope"
+        if depth > self.max_depth:
+            return "too-deep"
+        return None
+
+    def finish(self, tx) -> None:
+        link_places(tx, self.source_id)
+

@@ -1,0 +1,99 @@
+"""The openbeta source: its queries conform to the real OpenBeta schema, and a crawl
+of the sample site's GraphQL endpoint yields the manifest's images and sightings."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from graphql import build_schema, parse, validate
+
+from catalog import open_catalog
+from crawler.cli import crawl
+from crawler.openbeta import QUERIES
+from tests import crawler_truth as truth
+from tests.conftest import shared_folder
+
+CONFIG = """
+[crawl]
+delay = 0.0
+host_concurrency = 4
+private_hosts = ["127.0.0.1"]
+backoff = 0.05
+"""
+
+
+def real_schema():
+    """The real OpenBeta schema, merged as ../shared/openbeta-schema/SOURCE.md says."""
+    folder = shared_folder("openbeta-schema")
+    parts, seen = ["scalar Date", "scalar MUUID"], set()
+    for path in sorted(folder.glob("*.gql")):
+        text = path.read_text()
+        for root in ("Query", "Mutation"):
+            if re.search(rf"^type {root}\b", text, re.M):
+                if root in seen:
+                    text = re.sub(rf"^type {root}\b", f"extend type {root}", text, flags=re.M)
+                seen.add(root)
+        parts.append(text)
+    return build_schema("\n".join(parts))
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_query_validates_against_the_real_schema(name):
+    errors = validate(real_schema(), parse(QUERIES[name]))
+    assert not errors, [e.message for e in errors]
+
+
+def crawl_openbeta(site, catalog_path, tmp_path, area):
+    config = tmp_path / "ob.toml"
+    config.write_text(CONFIG)
+    result = CliRunner().invoke(crawl, [
+        "--source", "openbeta", "--api-url", site.url + "graphql",
+        "--media-url", site.url + "media", "--area", area, "--catalog", str(catalog_path),
+        "--config", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.strip().splitlines()[-1])
+
+
+def api_images(manifest):
+    return {p["sha256"] for p in truth.crawlable(manifest) if p["path"].startswith("/media/")}
+
+
+def test_a_crawl_from_the_root_area_by_name(tiny_site, catalog_path, tmp_path):
+    manifest = tiny_site.manifest
+    root = next(a for a in manifest["areas"] if a["parent"] is None)
+    figures = crawl_openbeta(tiny_site, catalog_path, tmp_path, root["name"])
+    catalog = open_catalog(catalog_path, read_only=True)
+    assert {r[0] for r in catalog.query("SELECT sha256 FROM images")} == api_images(manifest)
+    assert truth.openbeta_sightings(catalog) == truth.expected_openbeta_sightings(manifest)
+    assert figures["images_new"] == len(api_images(manifest)) and figures["images_failed"] == 0
+    routes = dict(catalog.query("SELECT external_id, name FROM routes"))
+    assert routes == {r["uuid"]: r["name"] for r in manifest["routes"]}
+    parents = dict(catalog.query("SELECT a.external_id, p.external_id FROM areas a "
+                                 "LEFT JOIN areas p ON p.area_id = a.parent_id"))
+    assert parents == {a["uuid"]: a["parent"] for a in manifest["areas"]}
+    posts = [e for e in tiny_site.request_log() if e["path"] == "/graphql"]
+    assert len(posts) == len(manifest["areas"]) + 1  # the name lookup, then one per area
+
+
+def test_a_crawl_from_a_sub_area_by_uuid_stays_inside_it(tiny_site, catalog_path, tmp_path):
+    manifest = tiny_site.manifest
+    crag = next(a for a in manifest["areas"] if a["kind"] == "crag")
+    inside = {crag["uuid"]}
+    for area in manifest["areas"]:  # areas are listed parents first
+        if area["parent"] in inside:
+            inside.add(area["uuid"])
+    crawl_openbeta(tiny_site, catalog_path, tmp_path, crag["uuid"])
+    catalog = open_catalog(catalog_path, read_only=True)
+    crawled = {r[0] for r in catalog.query("SELECT url FROM pages WHERE kind = 'api'")}
+    assert {u.rsplit("/", 1)[1] for u in crawled} == inside
+
+
+def test_an_unknown_area_name_is_a_recorded_failure(tiny_site, catalog_path, tmp_path):
+    figures = crawl_openbeta(tiny_site, catalog_path, tmp_path, "Nowhere Crag")
+    assert figures["failures"] == {"no-such-area": 1} and figures["images_new"] == 0
+
+
+def test_openbeta_needs_an_area(catalog_path):
+    result = CliRunner().invoke(crawl, ["--source", "openbeta", "--catalog", str(catalog_path)])
+    assert result.exit_code == 2 and "--area" in result.output
