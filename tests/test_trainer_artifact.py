@@ -11,6 +11,7 @@ from trainer.artifact import (build_transform, load_artifact, predict, preproces
                               read_meta, save_artifact)
 from trainer.backbones import create_model, preprocessing, resolve
 from trainer.errors import ArtifactError, UntrustedCheckpoint
+from tests.trainer_photos import one_thread  # noqa: F401  (autouse)
 
 
 def _meta(backbone="efficientnet_lite0", image_size=64):
@@ -137,3 +138,10 @@ def test_metadata_must_be_complete(tmp_path, lite0):
     with pytest.raises(ArtifactError, match="classes"):
         save_artifact(tmp_path / "m.safetensors", lite0, meta)
     assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_an_int8_artifact_as_weights_is_dequantised(tmp_path, lite0):
+    save_artifact(tmp_path / "q.safetensors", lite0, _meta(), dtype="int8")
+    model = create_model("efficientnet_lite0", 3, str(tmp_path / "q.safetensors"))
+    assert model.conv_stem.weight.dtype == torch.float32
+    assert torch.allclose(model.conv_stem.weight, lite0.conv_stem.weight, atol=0.02)

@@ -1,15 +1,10 @@
 """Backbone factory: names, weights choices, freezing, and the offline message."""
 
-import os
-import socket
-import subprocess
-import sys
-
 import pytest
 import torch
 from safetensors.torch import save_file
 
-from tests.conftest import ROOT
+from tests.trainer_photos import one_thread  # noqa: F401  (autouse)
 from trainer.backbones import (create_model, head_parameters, preprocessing, resolve,
                                set_backbone_frozen)
 from trainer.errors import UnknownBackbone, WeightsUnavailable
@@ -61,41 +56,3 @@ def test_freezing_leaves_only_the_head_trainable():
     assert trainable and all(any(p is h for h in head_parameters(model)) for p in trainable)
     set_backbone_frozen(model, False)
     assert all(p.requires_grad for p in model.parameters())
-
-
-OFFLINE = """
-from trainer.backbones import create_model
-from trainer.errors import WeightsUnavailable
-for name in ("resnet18", "timm/test_efficientnet"):
-    try:
-        create_model(name, 3, "pretrained")
-        print("result: loaded", name)
-    except WeightsUnavailable as exc:
-        print("result:", exc)
-"""
-
-
-def offline_env(tmp_path) -> tuple[dict, socket.socket]:
-    """No network, made real: every download goes to a closed loopback port
-    (a bound socket that never listens) and the Hugging Face hub is offline."""
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(http_proxy=proxy, https_proxy=proxy, HTTP_PROXY=proxy, HTTPS_PROXY=proxy,
-               HF_HUB_OFFLINE="1", TORCH_HOME=str(tmp_path / "torch"),
-               HF_HOME=str(tmp_path / "hf"), PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    return env, closed
-
-
-def test_pretrained_offline_names_the_offline_options(tmp_path):
-    env, closed = offline_env(tmp_path)
-    with closed:
-        out = subprocess.run([sys.executable, "-c", OFFLINE], env=env, capture_output=True,
-                             text=True, timeout=120, cwd=tmp_path).stdout
-    lines = [l for l in out.splitlines() if l.startswith("result:")]
-    assert len(lines) == 2 and not any(line.startswith("result: loaded") for line in lines)
-    for line in lines:
-        assert "cannot download pretrained weights" in line
-        for option in ("efficientnet_lite0", "--weights PATH", "--weights none"):
-            assert option in line

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import random
+import socket
 from pathlib import Path
 
+import pytest
+import torch
 from PIL import Image, ImageDraw
 
 from catalog import open_catalog
+from tests.conftest import ROOT
 
 CLASSES = ("glory", "butt", "topo")
 
@@ -88,3 +93,27 @@ def labelled_catalog(path: Path, per_class: int | dict = 12, seed: int = 0,
                     twin = image.point(lambda v: min(255, v + 6))
                     add_photo(catalog, twin, label, cluster=sha)
     return path
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One intra-op thread for a test module: on a 2-core machine shared with other test
+    runs, OpenMP's spinning threads make small models many times slower than one thread."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def offline_env(tmp_path: Path) -> tuple[dict, socket.socket]:
+    """No network, made real for a child process: every download goes through a proxy
+    on a closed loopback port (a bound socket that never listens, kept open by the
+    caller) and the Hugging Face hub is offline. Nothing leaves 127.0.0.1."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env.update(http_proxy=proxy, https_proxy=proxy, HTTP_PROXY=proxy, HTTPS_PROXY=proxy,
+               HF_HUB_OFFLINE="1", TORCH_HOME=str(tmp_path / "torch"),
+               HF_HOME=str(tmp_path / "hf"), PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    return env, closed

@@ -165,20 +165,26 @@ def _read_header(path: Path) -> dict:
     return header
 
 
-def load_artifact(path: str | os.PathLike, device: str | torch.device = "cpu") -> Artifact:
-    """Rebuild the model (eval mode, float32) with its classes and preprocessing."""
+def read_state(path: str | os.PathLike, meta: dict | None = None) -> dict[str, torch.Tensor]:
+    """The artifact's weights as a float32 state dict (fp16 / int8 copies decoded)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = Path(path)
-    meta = read_meta(path)
-    arch = Architecture(**meta["architecture"])
-    model = build(arch, len(meta["classes"]))
+    meta = meta or read_meta(path)
     try:
         tensors = load_file(str(path))
     except SafetensorError as exc:
         raise ArtifactError(f"{path}: damaged artifact ({exc})") from None
-    state = _decode(tensors, meta.get("quantized", []))
+    return _decode(tensors, meta.get("quantized", []))
+
+
+def load_artifact(path: str | os.PathLike, device: str | torch.device = "cpu") -> Artifact:
+    """Rebuild the model (eval mode, float32) with its classes and preprocessing."""
+    path = Path(path)
+    meta = read_meta(path)
+    arch = Architecture(**meta["architecture"])
+    model = build(arch, len(meta["classes"]))
+    state = read_state(path, meta)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:

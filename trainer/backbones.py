@@ -198,8 +198,7 @@ def read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise WeightsUnavailable(f"--weights {path}: no such file")
     if _is_safetensors(path):
-        from safetensors.torch import load_file
-        return load_file(str(path))
+        return _read_safetensors(path)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -210,6 +209,19 @@ def read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
         raise WeightsUnavailable(f"{path}: not a readable torch checkpoint ({_short(exc)})") \
             from None
     return _state_dict_of(data, path)
+
+
+def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    """Tensors of a safetensors file; a compact cragcat artifact is dequantised first."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    with safe_open(str(path), "pt") as handle:
+        is_artifact = "cragcat" in (handle.metadata() or {})
+    if not is_artifact:
+        return load_file(str(path))
+    from trainer.artifact import read_state  # the artifact module builds on this one
+    return read_state(path)
 
 
 def _state_dict_of(data, path: Path) -> dict[str, torch.Tensor]:

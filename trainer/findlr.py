@@ -18,7 +18,7 @@ import torch
 from trainer.backbones import create_model, preprocessing, resolve
 from trainer.data import Augment, PhotoBatches, fits_cache
 from trainer.errors import NotEnoughLabels
-from trainer.loop import ClassLoss, pick_device, train_one_epoch
+from trainer.loop import ClassLoss, cpu_threads, pick_device, train_one_epoch
 from trainer.optim import create_optimizer
 from trainer.outputs import plot_lr_range
 from trainer.run import prepare, seed_everything
@@ -90,6 +90,8 @@ def suggest(lrs: list[float], losses: list[float]) -> float:
 def find_lr(catalog, config: dict, console, out_path: Path) -> dict:
     prepared = prepare(catalog, config)
     device = pick_device(config["device"])
+    if not device.cuda:
+        torch.set_num_threads(cpu_threads(config["threads"]))
     seed_everything(config["seed"])
     arch = resolve(config["backbone"])
     pre = preprocessing(arch)

@@ -25,7 +25,7 @@ from trainer.errors import NotEnoughLabels, TrainingCollapsed
 from trainer.evaluate import choose_threshold, coverage_at, score
 from trainer.fit import FitResult, fit
 from trainer.labels import LabelledPhoto, labelled_photos, labels_hash
-from trainer.loop import Device, pick_device, predict_batches
+from trainer.loop import Device, cpu_threads, pick_device, predict_batches
 from trainer.outputs import plot_confusion, plot_curves, plot_threshold, write_misclassified
 from trainer.settings import train_config  # noqa: F401  (re-exported for callers)
 from trainer.splits import assign_splits, split_counts
@@ -131,6 +131,8 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
     started = time.perf_counter()
     prepared = prepare(catalog, config)
     device = pick_device(config["device"])
+    if not device.cuda:
+        torch.set_num_threads(cpu_threads(config["threads"]))
     seed_everything(config["seed"])
     arch = resolve(config["backbone"])
     pre = preprocessing(arch)
@@ -146,7 +148,8 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
     meta = _meta(config, arch, pre, prepared, run_id)
     console.info(f"run {run_id}: {len(batches['train'].photos)} train, "
                  f"{len(batches['val'].photos)} val, {len(batches['test'].photos)} test photos "
-                 f"on {device.torch}; {config['backbone']} at {config['image_size']} px")
+                 f"on {device.torch} ({torch.get_num_threads()} threads); "
+                 f"{config['backbone']} at {config['image_size']} px")
 
     def each_epoch(figures: dict) -> bool | None:
         record.epoch(figures)
@@ -158,6 +161,9 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
     try:
         result = fit(model, batches["train"], batches["val"], config, device, pre.mean, pre.std,
                      out_dir / CHECKPOINT_NAME, meta, each_epoch)
+    except KeyboardInterrupt:
+        record.finish("interrupted", "interrupted; the best checkpoint so far is kept")
+        raise
     except BaseException as exc:
         record.finish("failed", f"{type(exc).__name__}: {exc}")
         raise

@@ -27,7 +27,7 @@ SETTINGS = [
             "stored splits are never moved.", item_type=float, validate=_three_fractions),
     Setting("train.seed", int, 0,
             "Seed for the split, initial head weights, sampling and augmentation; "
-            "the same seed repeats a CPU run exactly.", min=0),
+            "the same seed and thread count repeat a CPU run exactly.", min=0),
     # -- model
     Setting("train.backbone", str, "efficientnet_lite0",
             "efficientnet_lite0 (ImageNet weights ship with cragcat), any torchvision "
@@ -39,11 +39,11 @@ SETTINGS = [
             "none fine-tunes the whole model; backbone trains only a linear head on the "
             "frozen backbone; first-epoch freezes the backbone for the first epoch only.",
             choices=("none", "backbone", "first-epoch")),
-    Setting("train.image_size", int, 160,
+    Setting("train.image_size", int, 128,
             "Model input size in pixels (square); photos are resized on their shorter "
             "side and centre-cropped.", min=32, max=1024),
     # -- optimisation
-    Setting("train.epochs", int, 6, "Most epochs to train.", min=1, max=1000),
+    Setting("train.epochs", int, 4, "Most epochs to train.", min=1, max=1000),
     Setting("train.batch_size", int, 32, "Photos per batch.", min=1, max=4096),
     Setting("train.optimizer", str, "adamw", "adam, adamw or sgd.",
             choices=("adam", "adamw", "sgd")),
@@ -88,6 +88,10 @@ SETTINGS = [
             "the correction is doubled and usually overshoots."),
     Setting("train.device", str, "auto", "auto (CUDA when present), cpu or cuda.",
             choices=("auto", "cpu", "cuda")),
+    Setting("train.threads", int, 0,
+            "CPU threads for the model's maths; 0 means the cores not already busy "
+            "(by the 1-minute load average), at least one. Busy cores make extra threads "
+            "spin and slow training down many times.", min=0, max=256),
     # -- stopping
     Setting("train.early_stop", str, "val_loss",
             "What early stopping watches: val_loss or val_accuracy.",
