@@ -90,10 +90,25 @@ def ours(catalog, artifact, workers: int, backend: str) -> tuple[float, str, dic
     return seconds, summary.backend, timings
 
 
+def calibration(catalog, artifact) -> dict:
+    """What ``--backend auto`` measures on a big run (over 2,000 photos)."""
+    from tagger.backend import CALIBRATION_PHOTOS, measure_cpu_backends
+    from tagger.loader import read_photo
+    from tagger.model import photo_transform, pixels_for_model
+
+    rows = catalog.query("SELECT derivative_path FROM images WHERE is_canonical LIMIT ?",
+                         [CALIBRATION_PHOTOS])
+    to_uint8 = photo_transform(artifact).to_uint8
+    sample = torch.stack([to_uint8(read_photo(catalog.store_dir / p)) for (p,) in rows])
+    _, timings, _ = measure_cpu_backends(artifact.model, pixels_for_model(
+        sample, artifact, torch.device("cpu")), ["eager", "channels_last", "jit", "int8"])
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="small")
-    parser.add_argument("--photos", type=int, default=600)
+    parser.add_argument("--photos", type=int, default=300)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--workers", type=int, default=registry()["tag.workers"].default)
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/cragcat/sample-sites")
@@ -105,14 +120,19 @@ def main() -> None:
         artifact = load_artifact(args.model or stand_in_artifact(folder))
         n = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
         print(f"{n} photos, {artifact.backbone} at {artifact.image_size}px, "
-              f"{torch.get_num_threads()} torch threads")
-        results = {"naive-1": naive(catalog, artifact, 1), "naive-32": naive(catalog, artifact, 32)}
+              f"{torch.get_num_threads()} torch threads", flush=True)
+        results = {}
+        for label, batch in (("naive-1", 1), ("naive-32", 32)):
+            results[label] = naive(catalog, artifact, batch)
+            print(f"  {label}: {results[label]:.1f} s", flush=True)
         for label, workers, backend in (("tag-catalog eager, in-process", 0, "eager"),
-                                        (f"tag-catalog auto, {args.workers} worker(s)",
+                                        (f"tag-catalog default, {args.workers} worker(s)",
                                          args.workers, "auto")):
             seconds, chosen, timings = ours(catalog, artifact, workers, backend)
             results[label] = seconds
-            print(f"  {label}: backend {chosen}; calibration {timings}")
+            print(f"  {label}: {seconds:.1f} s, backend {chosen} ({timings})", flush=True)
+        print(f"  CPU backends on a calibration batch (s/photo): "
+              f"{calibration(catalog, artifact)}", flush=True)
         for label, seconds in results.items():
             print(f"{label:40s} {n / seconds:8.1f} photos/s   "
                   f"x{results['naive-1'] / seconds:5.2f} vs naive-1   "

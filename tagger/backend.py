@@ -9,6 +9,7 @@ keeps the fastest whose probabilities agree with eager mode.
 from __future__ import annotations
 
 import copy
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -18,11 +19,12 @@ import torch
 
 from cragcat.errors import UsageError
 
-# Below this many photos calibration costs more than any backend can save.
-CALIBRATE_MIN_PHOTOS = 256
+# Calibration costs about 64 photo-forwards; below this many photos to tag, it would
+# cost more than a faster backend saves, and channels_last (the usual CPU winner) is used.
+CALIBRATE_MIN_PHOTOS = 2000
 # torch.compile's first compile takes about a minute on 2 cores; it only pays off on big runs.
 COMPILE_MIN_PHOTOS = 4000
-CALIBRATION_PHOTOS = 16
+CALIBRATION_PHOTOS = 8
 # A backend whose probabilities differ from eager mode by more than this is not used.
 AGREEMENT = 0.02
 
@@ -35,6 +37,15 @@ class Backend:
     device: torch.device
     forward: Callable[[torch.Tensor], torch.Tensor]
     timings: dict[str, float | str] = field(default_factory=dict)
+
+
+def cpu_threads(requested: int) -> int:
+    """``requested``, or the idle cores when it is 0 (at least one)."""
+    if requested > 0:
+        return requested
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
+    return max(1, (cores or 1) - busy)
 
 
 def pick_device(requested: str) -> torch.device:
@@ -100,13 +111,11 @@ def cuda_backend(model: torch.nn.Module, device: torch.device) -> Backend:
 
 
 def _seconds_per_photo(forward, sample: torch.Tensor) -> float:
-    forward(sample)  # warm-up: first calls allocate, compile and pick kernels
-    best = float("inf")
-    for _ in range(2):
-        start = time.perf_counter()
-        forward(sample)
-        best = min(best, time.perf_counter() - start)
-    return best / len(sample)
+    """One timed call after the warm-up call that checked agreement (it allocated,
+    compiled and picked kernels)."""
+    start = time.perf_counter()
+    forward(sample)
+    return (time.perf_counter() - start) / len(sample)
 
 
 def measure_cpu_backends(model, sample: torch.Tensor, names) -> tuple[str, dict, dict]:

@@ -9,7 +9,7 @@ import click
 from cragcat.command import Run, stage_options
 
 TAG_SETTINGS = ("tag.model", "tag.threshold", "tag.retag", "tag.batch_size", "tag.workers",
-                "tag.backend", "tag.device")
+                "tag.threads", "tag.backend", "tag.device")
 
 
 @click.command(name="tag-catalog")

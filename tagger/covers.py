@@ -3,8 +3,9 @@
 Pure functions over candidate rows (see tagger.cover_catalog for reading and
 writing them). A cover is always a photo tagged glory; a butt-shot, a topo or
 an 'other' never is. Among a route's glory-shots the score weighs the model's
-P(glory) with what makes a good card: resolution, a landscape aspect near 3:2,
-sharpness, and the source's votes or rating where it has them. Sibling routes
+P(glory) (most, on its log-odds) with what makes a good card: resolution, a
+landscape aspect near 3:2, sharpness, and the source's votes or rating where
+it has them. Sibling routes
 (and their area) avoid showing the same near-duplicate cluster when another
 candidate exists.
 """
@@ -19,8 +20,13 @@ from typing import Iterable
 CARD_ASPECT = 1.5          # 3:2, the shape of a route card
 FULL_RESOLUTION = 1000     # short side (px) at which resolution stops adding to the score
 SHARPNESS_HALF = 100.0     # Laplacian variance that scores 0.5 (higher saturates towards 1)
-COVER_WEIGHTS = {"glory": 0.5, "resolution": 0.15, "aspect": 0.15, "sharpness": 0.1,
-                 "community": 0.1}
+SURE_LOGIT = math.log(999)  # P = 0.999: the model is as sure as it gets
+# How sure the model is that a photo is a glory-shot weighs most: every candidate is
+# already over the threshold, so P(glory) is compared on its log-odds, where 0.99 and
+# 0.999 differ as much as they should. Card quality decides between photos it is about
+# equally sure of (a wrong class on a cover costs more than a plainer photo).
+COVER_WEIGHTS = {"glory": 0.7, "resolution": 0.1, "aspect": 0.1, "sharpness": 0.05,
+                 "community": 0.05}
 TOPO_WEIGHTS = {"topo": 0.6, "resolution": 0.3, "sharpness": 0.1}
 
 
@@ -64,11 +70,18 @@ def resolution_score(c: Candidate) -> float:
 
 
 def aspect_score(c: Candidate) -> float:
-    """1 at 3:2 landscape, 0 at half or double that (a 3:4 portrait scores 0)."""
+    """1 at 3:2 landscape, 0 at a quarter or four times that; a square (cropped to the
+    card) scores 0.7, a 3:4 portrait 0.5, a 9:16 portrait under 0.3."""
     ratio = c.width / c.height if c.height else 0.0
     if ratio <= 0:
         return 0.0
-    return max(0.0, 1.0 - abs(math.log(ratio / CARD_ASPECT)) / math.log(2))
+    return max(0.0, 1.0 - abs(math.log(ratio / CARD_ASPECT)) / math.log(4))
+
+
+def sureness(p: float) -> float:
+    """P(class) as log-odds scaled to 0..1 (0 at P = 0.5, 1 from P = 0.999)."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return min(1.0, max(0.0, math.log(p / (1 - p)) / SURE_LOGIT))
 
 
 def sharpness_score(c: Candidate) -> float:
@@ -88,14 +101,16 @@ def community_score(c: Candidate) -> float:
 
 
 def cover_score(c: Candidate) -> float:
-    parts = {"glory": c.probabilities.get("glory", 0.0), "resolution": resolution_score(c),
+    parts = {"glory": sureness(c.probabilities.get("glory", 0.0)),
+             "resolution": resolution_score(c),
              "aspect": aspect_score(c), "sharpness": sharpness_score(c),
              "community": community_score(c)}
     return round(sum(COVER_WEIGHTS[k] * v for k, v in parts.items()), 6)
 
 
 def topo_score(c: Candidate) -> float:
-    parts = {"topo": c.probabilities.get("topo", 0.0), "resolution": resolution_score(c),
+    parts = {"topo": sureness(c.probabilities.get("topo", 0.0)),
+             "resolution": resolution_score(c),
              "sharpness": sharpness_score(c)}
     return round(sum(TOPO_WEIGHTS[k] * v for k, v in parts.items()), 6)
 
@@ -157,6 +172,14 @@ def pick_avoiding(options: list[tuple[float, Candidate]], used: set[str], empty_
     return Choice(chosen.sha256, score, reason, chosen.cluster_id)
 
 
+def choosing_order(route: Route, options: list[tuple[float, Candidate]]) -> tuple:
+    """Routes with the fewest distinct clusters choose first: they have least room to move;
+    among those, the route with the better best photo."""
+    clusters = len({c.cluster_id for _, c in options})
+    best = options[0][0] if options else 0.0
+    return clusters, -best, route.route_id
+
+
 def choose_route_covers(routes: list[Route], photos: dict[int, list[Candidate]],
                         ) -> dict[int, Choice]:
     """A cover per route; siblings (same area) avoid each other's clusters."""
@@ -167,10 +190,7 @@ def choose_route_covers(routes: list[Route], photos: dict[int, list[Candidate]],
     for siblings in by_area.values():
         options = {r.route_id: ranked(photos.get(r.route_id, []), is_cover_candidate,
                                       cover_score) for r in siblings}
-        # Routes with the fewest distinct clusters choose first: they have least room to move.
-        order = sorted(siblings, key=lambda r: (len({c.cluster_id for _, c in options[r.route_id]}),
-                                                -(options[r.route_id][0][0] if options[r.route_id]
-                                                  else 0.0), r.route_id))
+        order = sorted(siblings, key=lambda r: choosing_order(r, options[r.route_id]))
         used: set[str] = set()
         for route in order:
             choice = pick_avoiding(

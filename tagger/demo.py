@@ -32,8 +32,8 @@ def next_steps(figures: dict) -> list[str]:
 
 
 def stage_run(run: Run, **overrides: Any) -> Run:
-    """The same config and console with some settings overridden (flags win as usual)."""
-    values = {"catalog.path": str(run.catalog_path), **overrides}
+    """The same settings (config file and flags included) with some overridden."""
+    values = {**run.settings.as_dict(), **overrides}
     return Run(load_settings(run.settings.config_path, values), run.console)
 
 
@@ -101,6 +101,7 @@ def run_demo(run: Run) -> dict:
             "tagged": tagged["tagged"], "by_class": tagged["by_class"],
             "routes_with_cover": tagged["routes_with_cover"],
             "routes_without_cover": tagged["routes_without_cover"],
-            "true_glory_covers": f"{check.true_glory_covers}/{check.routes_with_glory}",
-            "cover_truth_share": round(check.share, 4),
+            "covers_true_glory": f"{check.true_glory_covers}/{check.routes_with_cover}",
+            "cover_precision": round(check.precision, 4),
+            "cover_coverage": round(check.coverage, 4),
             "minutes": round((time.perf_counter() - started) / 60, 1)}

@@ -13,7 +13,8 @@ def tag_options(settings) -> TagOptions:
     """TagOptions from resolved settings (tag.threshold 0 means the artifact's own)."""
     return TagOptions(threshold=settings["tag.threshold"] or None,
                       retag=settings["tag.retag"], batch_size=settings["tag.batch_size"],
-                      workers=settings["tag.workers"], backend=settings["tag.backend"],
+                      workers=settings["tag.workers"], threads=settings["tag.threads"],
+                      backend=settings["tag.backend"],
                       device=settings["tag.device"])
 
 

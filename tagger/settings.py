@@ -18,7 +18,12 @@ SETTINGS = [
             "so a killed run loses at most one batch.", min=1, max=4096),
     Setting("tag.workers", int, 1,
             "DataLoader worker processes that decode the model-ready derivatives "
-            "(0 decodes in the main process).", min=0, max=64),
+            "(0 decodes in the main process); with CUDA at least min(8, cores - 1).",
+            min=0, max=64),
+    Setting("tag.threads", int, 0,
+            "CPU threads for the model's maths; 0 means the cores not already busy (by the "
+            "1-minute load average), at least one: on busy cores extra threads slow it down.",
+            min=0, max=256),
     Setting("tag.backend", str, "auto",
             "Inference backend on CPU: 'auto' measures the candidates on a calibration "
             "batch and keeps the fastest; CUDA always uses channels_last with bf16 autocast.",

@@ -153,7 +153,16 @@ def page(title: str, subtitle: str, body: str) -> str:
             f'<p class="path">{e(subtitle)}</p>{body}</body></html>\n')
 
 
-def area_page(catalog, area: tuple, model_id: str, thumb) -> tuple[str, int, int]:
+def sub_area_links(catalog, area_id: int, written: set[int]) -> str:
+    children = catalog.query("SELECT area_id, name FROM areas WHERE parent_id = ? "
+                             "ORDER BY name", [area_id])
+    links = [f'<a href="area-{child}.html">{e(name)}</a>' if child in written else e(name)
+             for child, name in children]
+    return f"<p>Sub-areas: {' · '.join(links)}</p>" if links else ""
+
+
+def area_page(catalog, area: tuple, model_id: str, thumb, written: set[int],
+              ) -> tuple[str, int, int]:
     """An area's HTML, its number of routes and of photos."""
     area_id, name, path, url = area
     routes = catalog.query("SELECT route_id, name, grade, url FROM routes WHERE area_id = ? "
@@ -162,8 +171,10 @@ def area_page(catalog, area: tuple, model_id: str, thumb) -> tuple[str, int, int
         "SELECT route_id, kind, sha256, reason FROM route_covers WHERE model_id = ?", [model_id])}
     photos = route_photos(catalog, area_id)
     sections = [route_section(route, photos.get(route[0], []), covers, thumb) for route in routes]
-    body = area_cover(catalog, area_id, model_id, thumb) + (
-        "".join(sections) or "<p>No routes in this area.</p>")
+    source = f"<p>{safe_link(url, 'this area on its site')}</p>" if url else ""
+    body = (source + area_cover(catalog, area_id, model_id, thumb)
+            + sub_area_links(catalog, area_id, written)
+            + ("".join(sections) or "<p>No routes directly in this area.</p>"))
     return (page(name, path or "", body), len(routes),
             sum(len(photos.get(r[0], [])) for r in routes))
 
@@ -198,8 +209,9 @@ def write_contact_sheet(catalog, out_dir: str | Path, area: str | None = None) -
     out_dir.mkdir(parents=True, exist_ok=True)
     thumb = ThumbnailCopier(catalog.store_dir, out_dir)
     index_rows, total_routes, total_photos = [], 0, 0
+    written = {row[0] for row in areas}
     for row in areas:
-        html_text, routes, photos = area_page(catalog, row, model_id, thumb)
+        html_text, routes, photos = area_page(catalog, row, model_id, thumb, written)
         href = f"area-{row[0]}.html"
         (out_dir / href).write_text(html_text, encoding="utf-8")
         index_rows.append((href, row[2] or row[1], routes, photos))

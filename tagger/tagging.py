@@ -9,17 +9,19 @@ on its own, so a killed run keeps what it did and the next run continues.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import torch
 
-from tagger.backend import Backend, choose_backend, pick_device
+from tagger.backend import Backend, choose_backend, cpu_threads, pick_device
 from tagger.loader import Batch, Photo, photo_loader
 from tagger.model import photo_transform, pixels_for_model, register_model
 
 OTHER = "other"
+CUDA_MIN_WORKERS = 8
 
 
 class Progress(Protocol):
@@ -34,6 +36,7 @@ class TagOptions:
     retag: bool = False
     batch_size: int = 64
     workers: int = 1
+    threads: int = 0
     backend: str = "auto"
     device: str = "auto"
 
@@ -101,16 +104,17 @@ def write_failures(tx, run_id: int, model_id: str, failures: list[tuple[Photo, s
         [model_id, run_id, [p.sha256 for p, _ in failures], [r for _, r in failures]])
 
 
-def start_run(catalog, model_id: str, options: TagOptions, threshold: float, device) -> int:
+def start_run(catalog, model_id: str, options: TagOptions, threshold: float, device,
+              workers: int, threads: int) -> int:
     with catalog.transaction() as tx:
         # The catalog admits one writer, so a run still 'running' was killed.
         tx.execute("UPDATE tag_runs SET status = 'interrupted' WHERE status = 'running'")
         return tx.execute(
             """INSERT INTO tag_runs (model_id, status, retag, threshold, device, batch_size,
-                                     workers) VALUES (?, 'running', ?, ?, ?, ?, ?)
+                                     workers, threads) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)
                RETURNING run_id""",
             [model_id, options.retag, threshold, device.type, options.batch_size,
-             options.workers]).fetchone()[0]
+             workers, threads]).fetchone()[0]
 
 
 def finish_run(catalog, summary: TagSummary, status: str, backend: Backend | None) -> None:
@@ -143,17 +147,28 @@ def _tag_batch(catalog, summary: TagSummary, batch: Batch, pixels: torch.Tensor 
     summary.failed += len(batch.failures)
 
 
+def decode_workers(requested: int, device) -> int:
+    """A GPU outruns one decoding process many times over: give it most of the cores."""
+    if device.type == "cuda":
+        return max(requested, min(CUDA_MIN_WORKERS, (os.cpu_count() or 2) - 1))
+    return requested
+
+
 def tag_catalog(catalog, artifact, options: TagOptions, progress: Progress | None = None,
                 ) -> TagSummary:
     """Tag the catalog's canonical photos with ``artifact``; see the module docstring."""
     threshold = artifact.threshold if options.threshold is None else options.threshold
     device = pick_device(options.device)
     register_model(catalog, artifact)
+    workers = decode_workers(options.workers, device)
+    if device.type == "cpu":
+        torch.set_num_threads(cpu_threads(options.threads))
     photos, skipped = photos_to_tag(catalog, artifact.model_id, options.retag)
-    summary = TagSummary(start_run(catalog, artifact.model_id, options, threshold, device),
+    summary = TagSummary(start_run(catalog, artifact.model_id, options, threshold, device,
+                                   workers, torch.get_num_threads()),
                          artifact.model_id, skipped=skipped)
     loader = photo_loader(catalog.store_dir, photos, photo_transform(artifact).to_uint8,
-                          options.batch_size, options.workers, pin_memory=device.type == "cuda")
+                          options.batch_size, workers, pin_memory=device.type == "cuda")
     backend, started, status = None, time.perf_counter(), "interrupted"
     try:
         for batch in loader:

@@ -4,6 +4,7 @@ import pytest
 
 from catalog import open_catalog
 from tagger.cover_catalog import choose_covers
+from tagger.cover_check import check_covers
 from tagger.covers import (Candidate, Route, aspect_score, choose_area_covers,
                            choose_route_covers, choose_route_topos, cover_score)
 from tagger.tagging import TagOptions, tag_catalog
@@ -44,11 +45,25 @@ def test_the_score_prefers_a_sharp_landscape_card_with_votes():
     tiny = photo(1, "tiny", size=(300, 200))
     blurry = photo(1, "blurry", sharpness=5.0)
     voted = photo(1, "voted", votes=40)
-    assert aspect_score(card) == 1.0 and aspect_score(portrait) < 0.2
+    square = photo(1, "square", size=(1200, 1200))
+    assert aspect_score(card) == 1.0 and aspect_score(portrait) < 0.5
+    assert aspect_score(portrait) < aspect_score(square) < aspect_score(card)
     assert cover_score(card) > max(cover_score(portrait), cover_score(tiny), cover_score(blurry))
     assert cover_score(voted) > cover_score(card)
     covers = choose_route_covers([Route(1, 10)], {1: [portrait, tiny, blurry, card]})
     assert covers[1].sha256 == "card"
+
+
+def test_the_models_sureness_outweighs_a_nicer_card():
+    # A landscape the model is fairly sure of against a glory-shot it is very sure of.
+    nice_but_unsure = photo(1, "unsure", p=0.93, size=(3000, 2000), sharpness=900.0)
+    plain_but_sure = photo(1, "sure", p=0.998, size=(1000, 1000), sharpness=80.0)
+    covers = choose_route_covers([Route(1, 10)], {1: [nice_but_unsure, plain_but_sure]})
+    assert covers[1].sha256 == "sure"
+    # When the model is about as sure of both, the better card wins.
+    nearly_as_sure = photo(1, "nearly", p=0.997, size=(3000, 2000), sharpness=900.0)
+    covers = choose_route_covers([Route(1, 10)], {1: [nearly_as_sure, plain_but_sure]})
+    assert covers[1].sha256 == "nearly"
 
 
 def test_siblings_avoid_a_shared_cluster_when_another_candidate_exists():
@@ -136,3 +151,18 @@ def test_covers_in_the_catalog(crag):
     # Running again replaces this model's covers rather than adding to them.
     choose_covers(catalog, artifact.model_id)
     assert catalog.scalar("SELECT count(*) FROM route_covers") == 6
+
+
+def test_cover_check_against_ground_truth(crag):
+    catalog, sha = crag
+    artifact = ColourArtifact()
+    tag_catalog(catalog, artifact, TagOptions(batch_size=8, workers=0, backend="eager"))
+    choose_covers(catalog, artifact.model_id)
+    with catalog.transaction() as tx:  # the truth: route 2's chosen cover is really a butt-shot
+        tx.execute("INSERT INTO labels VALUES (?, 'glory', 'truth', now()), "
+                   "(?, 'butt', 'truth', now()), (?, 'glory', 'truth', now())",
+                   [sha["shared"], sha["own"], sha["copy"]])
+    check = check_covers(catalog, artifact.model_id)
+    assert (check.routes_with_cover, check.true_glory_covers) == (2, 1)
+    assert check.routes_with_true_glory == 2 and check.precision == 0.5
+    assert check.wrong_covers == [(2, sha["own"], "butt")]

@@ -179,3 +179,42 @@ def test_cuda_tags_like_the_cpu(catalog):
     gpu = dict(catalog.query("SELECT sha256, confidence FROM tags WHERE model_id = ?",
                              ["d" * 64]))
     assert all(abs(gpu[s] - cpu[s]) < 0.02 for s in cpu)
+
+
+KILLED = """
+import os, signal, sys
+from catalog import open_catalog
+from tagger.tagging import TagOptions, tag_catalog
+from tests.tagger_helpers import ColourArtifact
+
+class KillAfterTwoBatches:
+    batches = 0
+    def advance(self, n=1):
+        self.batches += 1
+        if self.batches == 2:
+            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no finally: a hard kill
+
+catalog = open_catalog(sys.argv[1])
+tag_catalog(catalog, ColourArtifact(), TagOptions(batch_size=4, workers=0, backend="eager",
+                                                  device="cpu"), KillAfterTwoBatches())
+"""
+
+
+@pytest.mark.slow  # a second Python process importing torch: seconds, not milliseconds
+def test_a_hard_killed_process_resumes_without_double_tags(catalog_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    with open_catalog(catalog_path) as catalog:
+        shas = fill(catalog, 10)
+    proc = subprocess.run([sys.executable, "-c", KILLED, str(catalog_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr
+    with open_catalog(catalog_path) as catalog:
+        assert catalog.scalar("SELECT count(*) FROM tags") == 8  # both committed batches
+        summary = tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+        assert (summary.tagged, summary.skipped) == (2, 8)
+        assert dict(tag_counts(catalog, ColourArtifact().model_id)) == {s: 1 for s in shas}
+        runs = catalog.query("SELECT status FROM tag_runs ORDER BY run_id")
+    assert runs == [("interrupted",), ("finished",)]  # the dead run is marked, not left running

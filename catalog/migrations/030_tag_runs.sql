@@ -15,7 +15,8 @@ CREATE TABLE tag_runs (
     backend         VARCHAR,               -- eager | channels_last | jit | int8 | compile | cuda_bf16
     backend_timings JSON,                  -- seconds per photo of each candidate on the calibration batch
     batch_size      INTEGER,
-    workers         INTEGER,
+    workers         INTEGER,               -- DataLoader processes decoding derivatives
+    threads         INTEGER,               -- torch threads for the model's maths (CPU)
     counts          JSON                   -- tagged, skipped, failed, by_class, seconds
 );
 
