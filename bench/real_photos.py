@@ -173,7 +173,9 @@ def run_variant(plan: BenchPlan, name: str, console: Console) -> dict:
     finally:
         catalog.close()
     return {"name": name, "trained_on": VARIANTS[name][0], "model_id": artifact.model_id,
-            "threshold": artifact.threshold, "train_seconds": round(seconds, 1),
+            "threshold": artifact.threshold,
+            "class_thresholds": artifact.meta.get("class_thresholds") or {},
+            "train_seconds": round(seconds, 1),
             "epochs": figures["epochs"], "best_epoch": figures["best_epoch"],
             "scores": {k: v.as_dict() for k, v in scores.items()}, "butts": butts,
             "glory_tagged_butts": glory_tagged_butts(butts)}

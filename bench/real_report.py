@@ -17,6 +17,11 @@ def _prf(stats: dict | None) -> str:
     return f"{stats['precision']:.2f}/{stats['recall']:.2f}/{stats['f1']:.2f}"
 
 
+def _thresholds(model: dict) -> str:
+    strict = "".join(f", {k} {v:.3f}" for k, v in model.get("class_thresholds", {}).items())
+    return f"{model['threshold']:.3f}{strict}"
+
+
 def _confusion(matrix: list[list[int]]) -> str:
     return " ".join("[" + " ".join(str(n) for n in row) + "]" for row in matrix)
 
@@ -29,7 +34,7 @@ def table_rows(results: list[dict], classes: list[str]) -> list[list[str]]:
             rows.append([model["name"], model["trained_on"], set_name, str(scores["count"]),
                          f"{scores['accuracy']:.3f}",
                          *(_prf(scores["per_class"].get(c)) for c in classes),
-                         f"{scores['coverage']:.3f}", f"{model['threshold']:.3f}",
+                         f"{scores['coverage']:.3f}", _thresholds(model),
                          _confusion(scores["confusion"])])
     return rows
 

@@ -45,3 +45,26 @@ def test_label_smoothing_penalises_overconfidence():
     plain = ClassLoss(3)(confident, target)
     smoothed = ClassLoss(3, label_smoothing=0.1)(confident, target)
     assert float(plain) < 1e-4 < float(smoothed)
+
+
+def test_glory_guard_sits_halfway_above_the_most_glory_like_butt_shot():
+    from trainer.evaluate import guard_threshold
+    classes = ["glory", "butt", "topo"]
+    probs = torch.tensor([[0.97, 0.02, 0.01],   # glory
+                          [0.90, 0.08, 0.02],   # a butt-shot the model takes for glory
+                          [0.30, 0.60, 0.10],   # a butt-shot it gets right
+                          [0.01, 0.01, 0.98]])  # topo
+    targets = torch.tensor([0, 1, 1, 2])
+    assert guard_threshold(probs, targets, classes, base=0.9) == pytest.approx(0.95)
+    assert guard_threshold(probs[[0, 3]], targets[[0, 3]], classes, base=0.9) is None
+    assert guard_threshold(probs, targets, classes, base=0.99) == 0.99
+
+
+def test_tagger_verdicts_apply_the_stricter_glory_threshold():
+    from tagger.tagging import verdicts
+    probs = torch.tensor([[0.93, 0.05, 0.02], [0.02, 0.05, 0.93], [0.97, 0.02, 0.01]])
+    classes = ["glory", "butt", "topo"]
+    plain = [k for k, _ in verdicts(probs, classes, 0.9)]
+    guarded = [k for k, _ in verdicts(probs, classes, 0.9, {"glory": 0.95})]
+    assert plain == ["glory", "topo", "glory"]
+    assert guarded == ["other", "topo", "glory"]

@@ -108,6 +108,10 @@ SETTINGS = [
     Setting("train.threshold_precision", float, 0.98,
             "Precision the threshold must reach on the validation split; the lowest "
             "threshold (not under the floor) that reaches it is chosen.", min=0.0, max=1.0),
+    Setting("train.glory_guard", bool, True,
+            "Give glory its own, stricter threshold: halfway from the most glory-like "
+            "validation butt-shot to certainty, so butt-shots like it are tagged other "
+            "rather than glory (a butt-shot must never become a cover)."),
     Setting("train.out", str, "models",
             "Folder for runs: each run writes <out>/<run id>/ with the artifact, "
             "checkpoint, plots and misclassified photos."),
