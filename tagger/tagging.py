@@ -148,7 +148,7 @@ def _tag_batch(catalog, summary: TagSummary, batch: Batch, pixels: torch.Tensor 
         if batch.photos:
             write_tags(tx, summary.run_id, summary.model_id, list(artifact.classes),
                        batch.photos, probabilities, threshold,
-                       artifact.meta.get("class_thresholds"))
+                       getattr(artifact, "meta", {}).get("class_thresholds"))
         if batch.failures:
             write_failures(tx, summary.run_id, summary.model_id, batch.failures)
     summary.tagged += len(batch.photos)
