@@ -35,21 +35,21 @@ SETTINGS = [
     Setting("train.weights", str, "pretrained",
             "pretrained (the backbone's ImageNet weights), none (random) or PATH to a "
             "local checkpoint (.safetensors, or a torch state dict read weights-only)."),
-    Setting("train.freeze", str, "none",
+    Setting("train.freeze", str, "first-epoch",
             "none fine-tunes the whole model; backbone trains only a linear head on the "
             "frozen backbone; first-epoch freezes the backbone for the first epoch only.",
             choices=("none", "backbone", "first-epoch")),
-    Setting("train.image_size", int, 128,
+    Setting("train.image_size", int, 192,
             "Model input size in pixels (square); photos are resized on their shorter "
             "side and centre-cropped.", min=32, max=1024),
     # -- optimisation
-    Setting("train.epochs", int, 4, "Most epochs to train.", min=1, max=1000),
+    Setting("train.epochs", int, 5, "Most epochs to train.", min=1, max=1000),
     Setting("train.batch_size", int, 32, "Photos per batch.", min=1, max=4096),
     Setting("train.optimizer", str, "adamw", "adam, adamw or sgd.",
             choices=("adam", "adamw", "sgd")),
     Setting("train.lr", float, 0.001, "Peak learning rate.", min=0.0, max=10.0,
             flag="--lr"),
-    Setting("train.backbone_lr_scale", float, 1.0,
+    Setting("train.backbone_lr_scale", float, 0.2,
             "Learning rate of the pretrained backbone as a fraction of --lr (the new head "
             "always trains at --lr); below 1 keeps the ImageNet features from being "
             "overwritten by a small labelled set.", min=0.0, max=1.0),
