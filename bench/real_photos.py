@@ -68,6 +68,7 @@ class BenchPlan:
     eval_sets: list[str]
     per_class: int = 0  # 0: every real photo; else this many per class (quick runs)
     sheets: bool = True
+    reuse_models: bool = False  # score models already trained in WORK/models instead
 
 
 def stage_real(real_dir: Path, work: Path, per_class: int) -> Path:
@@ -142,6 +143,16 @@ def variant_catalog(plan: BenchPlan, name: str):
     return catalog, removed
 
 
+def trained(plan: BenchPlan, name: str, catalog, console: Console) -> dict:
+    """Train variant ``name`` (or, with ``reuse_models``, read back the one trained before)."""
+    out = plan.work / "models" / name
+    if plan.reuse_models and (out / "model.safetensors").is_file():
+        metrics = json.loads((out / "metrics.json").read_text())
+        return {"artifact": str(out / "model.safetensors"), "epochs": metrics["epochs_run"],
+                "best_epoch": metrics["best_epoch"], "reused": True}
+    return train(catalog, dict(plan.config), console, out)
+
+
 def restore_labels(catalog, rows: list[tuple]) -> None:
     with catalog.transaction() as tx:
         for row in rows:
@@ -153,7 +164,7 @@ def run_variant(plan: BenchPlan, name: str, console: Console) -> dict:
     catalog, removed = variant_catalog(plan, name)
     try:
         started = time.perf_counter()
-        figures = train(catalog, dict(plan.config), console, plan.work / "models" / name)
+        figures = trained(plan, name, catalog, console)
         seconds = time.perf_counter() - started
         restore_labels(catalog, removed)
         artifact = load_artifact(figures["artifact"])
@@ -175,7 +186,7 @@ def run_variant(plan: BenchPlan, name: str, console: Console) -> dict:
     return {"name": name, "trained_on": VARIANTS[name][0], "model_id": artifact.model_id,
             "threshold": artifact.threshold,
             "class_thresholds": artifact.meta.get("class_thresholds") or {},
-            "train_seconds": round(seconds, 1),
+            "train_seconds": None if figures.get("reused") else round(seconds, 1),
             "epochs": figures["epochs"], "best_epoch": figures["best_epoch"],
             "scores": {k: v.as_dict() for k, v in scores.items()}, "butts": butts,
             "glory_tagged_butts": glory_tagged_butts(butts)}
@@ -223,7 +234,9 @@ def report_text(results: list[dict], classes: list[str]) -> str:
              "", markdown_table(BUTT_COLUMNS, butt_rows(results)), ""]
     for model in results:
         risky = model["glory_tagged_butts"]
-        parts.append(f"model ({model['name']}): trained in {model['train_seconds']}s, "
+        took = ("trained earlier" if model["train_seconds"] is None
+                else f"trained in {model['train_seconds']}s")
+        parts.append(f"model ({model['name']}): {took}, "
                      f"{model['epochs']} epochs (best {model['best_epoch']}); held-out butt-shots "
                      f"tagged glory above the threshold: {len(risky)}")
     base = next((m for m in results if m["name"] == "a"), None)
@@ -270,6 +283,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a train setting, e.g. --set epochs=8")
     parser.add_argument("--fresh", action="store_true", help="rebuild the master catalog")
+    parser.add_argument("--reuse-models", action="store_true",
+                        help="score the models already in WORK/models (no training)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="variants trained at once, each in its own process")
     parser.add_argument("--threads", type=int, default=1,
@@ -295,7 +310,7 @@ def plan_from(args: argparse.Namespace) -> BenchPlan:
     return BenchPlan(work=args.work, real_dir=args.real, site_dir=site, config=config,
                      variants=args.models.split(","),
                      eval_sets=[s.strip() for s in args.eval.split(",")],
-                     per_class=args.per_class)
+                     per_class=args.per_class, reuse_models=args.reuse_models)
 
 
 def main(argv: list[str] | None = None) -> None:
