@@ -29,7 +29,7 @@ from samplesite import climber, scenery
 from samplesite.scenery import font, jitter
 
 CLASSES = ("glory", "butt", "topo", "other")
-WORKING_LONG_SIDE = 1024  # drawn at this size at most, then scaled up like a soft photo
+WORKING_LONG_SIDE = 800  # drawn at this size at most, then scaled up like a soft photo
 
 ROUTE_COLOURS = [(230, 30, 30), (250, 220, 0), (30, 120, 250), (20, 200, 60), (255, 255, 255),
                  (255, 120, 0), (230, 0, 200), (0, 230, 230)]
