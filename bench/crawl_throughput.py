@@ -9,7 +9,8 @@ robots.txt obeyed. Scrapy follows the same links (area, route, next-page) and
 hands every photo to its ImagesPipeline, which stores each image and a
 256 px thumbnail - about the work of cragcat's ingest (original + derivative),
 without pHash, sharpness, sightings or a catalog. Both run as their own
-process; each figure is unique images stored per second of wall time.
+process; each figure is image URLs stored (an image and its derivative or
+thumbnail) per second of wall time, start-up included.
 Needs the bench extra: pip install -e '.[bench]'.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -73,6 +75,11 @@ def serve(site_dir: Path) -> tuple[subprocess.Popen, str]:
     return proc, proc.stdout.readline().strip()
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_cragcat(url: str, work: Path) -> tuple[float, int]:
     config = work / "bench.toml"
     config.write_text('[crawl]\nconcurrency = 16\nretries = 4\nbackoff = 0.05\n'
@@ -86,7 +93,8 @@ def run_cragcat(url: str, work: Path) -> tuple[float, int]:
     if result.returncode:
         raise SystemExit(f"cragcat crawl failed: {result.stderr[-2000:]}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    return seconds, figures["images_new"]
+    # image URLs stored, duplicates included: the unit Scrapy's pipeline counts
+    return seconds, figures["images_new"] + figures["images_duplicate"]
 
 
 def run_scrapy(url: str, work: Path) -> tuple[float, int]:
@@ -121,16 +129,20 @@ def main() -> None:
         server, url = serve(site_dir)
         try:
             with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as work:
-                results[name] = runner(url, Path(work))
+                cpu = children_cpu()
+                seconds, images = runner(url, Path(work))
+                cpu = children_cpu() - cpu  # the crawler process only (the server still runs)
         finally:
             server.stdin.write("\n")
             server.stdin.close()
             server.wait(timeout=30)
-        seconds, images = results[name]
-        print(f"{name:8s} {images:6d} images in {seconds:7.1f} s = {images / seconds:6.1f} img/s")
-    ours = results["cragcat"][1] / results["cragcat"][0]
-    theirs = results["scrapy"][1] / results["scrapy"][0]
-    print(f"ratio cragcat / scrapy images per second: {ours / theirs:.2f}x (target >= 2x)")
+        results[name] = (seconds, images, cpu)
+        print(f"{name:8s} {images:6d} images in {seconds:7.1f} s = {images / seconds:6.1f} img/s; "
+              f"{cpu:6.1f} s CPU = {images / cpu:6.1f} img per CPU-s "
+              f"(load average {os.getloadavg()[0]:.1f})")
+    (s1, n1, c1), (s2, n2, c2) = results["cragcat"], results["scrapy"]
+    print(f"ratio cragcat / scrapy: {(n1 / s1) / (n2 / s2):.2f}x images per second, "
+          f"{(n1 / c1) / (n2 / c2):.2f}x images per CPU second (target >= 2x)")
 
 
 if __name__ == "__main__":

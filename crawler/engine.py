@@ -73,8 +73,6 @@ class Budget:
     in_flight: int = 16
     max_pixels: int = 50_000_000
     workers: int = 2
-    batch_size: int = 32          # results committed together at most...
-    flush_seconds: float = 0.5    # ...and at least this often
 
 
 @dataclass
@@ -127,43 +125,44 @@ class Engine:
             self.source.seed(tx, self.frontier)
         tasks: dict[asyncio.Task, FrontierItem] = {}
         pending: list = []  # finished, not yet committed
-        flushed = time.monotonic()
-        with ThreadPoolExecutor(self.budget.workers, thread_name_prefix="ingest") as pool:
+        committing: asyncio.Future | None = None
+        loop = asyncio.get_running_loop()
+        # The catalog is written on its own thread, so fetching and decoding go on
+        # while a batch commits; the next batch is whatever finished meanwhile.
+        with ThreadPoolExecutor(self.budget.workers, thread_name_prefix="ingest") as pool, \
+                ThreadPoolExecutor(1, thread_name_prefix="catalog") as writer:
             self._pool = pool
             try:
-                while self._fill(tasks, pending) or pending:
-                    wait = max(0.0, flushed + self.budget.flush_seconds - time.monotonic())
-                    if tasks:
-                        done, _ = await asyncio.wait(tasks, timeout=wait,
-                                                     return_when=asyncio.FIRST_COMPLETED)
-                        for task in done:
+                while self._fill(tasks, pending, committing) or pending or committing:
+                    if committing is None and pending:
+                        committing = loop.run_in_executor(writer, self._commit, pending)
+                        pending = []
+                    waiting = set(tasks) | {committing} - {None}
+                    done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        if task is committing:
+                            task.result()  # a failed commit stops the crawl
+                            committing, self._stale = None, True
+                            self.on_progress(self.tally)
+                        else:
                             pending.append(task.result())
                             del tasks[task]
-                    if self._time_to_commit(tasks, pending, flushed):
-                        self._commit(pending)
-                        pending, flushed, self._stale = [], time.monotonic(), True
-                        self.on_progress(self.tally)
             finally:
                 for task in tasks:
                     task.cancel()
+                if committing is not None:
+                    await asyncio.wait({committing})
         with self.catalog.transaction() as tx:
             self.source.finish(tx)
         return self.tally
 
-    def _time_to_commit(self, tasks: dict, pending: list, flushed: float) -> bool:
-        """Commit a full batch, a batch half a second old, everything at the end - and
-        at once when a page has finished while there is room for the work it found."""
-        if not pending:
-            return False
-        hungry = len(tasks) + len(self._ready) < self.budget.in_flight and any(
-            isinstance(r, _PageDone) for r in pending)
-        return (hungry or not tasks or len(pending) >= self.budget.batch_size
-                or time.monotonic() - flushed >= self.budget.flush_seconds)
-
     # -- choosing work --------------------------------------------------------
-    def _fill(self, tasks: dict, pending: list) -> bool:
-        """Start tasks for queued rows within the budget; True when any is in flight."""
-        if self._stale:
+    def _fill(self, tasks: dict, pending: list, committing) -> bool:
+        """Start tasks for queued rows within the budget; True when any is in flight.
+
+        The frontier is read again only after a commit, and never while one runs
+        (one catalog connection, used by one thread at a time)."""
+        if self._stale and committing is None:
             busy = {item.url for item in tasks.values()} | {r.item.url for r in pending}
             self._ready, self._stale = self._next_items(self.budget.in_flight * 2, busy), False
         waiting = []

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlparse
 
 from crawler.dedup import DedupSettings, deduplicate
-from crawler.frontier import Frontier, FrontierItem
-from crawler.ingest import DEFAULT_MAX_PIXELS, Ingester, Outcome, Sighting
-from crawler.labels import label_for_folder, record_label
+from crawler.frontier import Finished, Frontier, FrontierItem
+from crawler.ingest import (DEFAULT_MAX_PIXELS, Examined, ImageRejected, Outcome, Sighting,
+                            examine, record_images, record_sightings, sha256_of, store_files)
+from crawler.labels import label_for_folder, record_labels
 from crawler.places import ensure_source
 from crawler.runs import finish_run, start_run
 from crawler.tally import Tally
@@ -99,56 +101,92 @@ def _enqueue_files(catalog, frontier: Frontier, root: Path) -> None:
     files = image_files(root)
     for start in range(0, len(files), 500):
         with catalog.transaction() as tx:
-            for file in files[start:start + 500]:
-                frontier.enqueue(tx, file.as_uri(), "image")
+            frontier.enqueue_many(tx, [(file.as_uri(), "image", 0, None, None)
+                                       for file in files[start:start + 500]])
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One file after reading and (unless its bytes are known) examining it."""
+
+    item: FrontierItem
+    sha256: str | None = None
+    examined: Examined | None = None
+    paths: tuple[str, str] | None = None
+    reason: str | None = None
+    detail: str | None = None
 
 
 def _ingest_queued(catalog, frontier: Frontier, tally: FolderTally, max_pixels: int,
                    max_images: int, batch_size: int, on_item) -> None:
-    ingester = Ingester(catalog, max_pixels)
-    while not max_images or tally.images < max_images:
-        limit = batch_size if not max_images else min(batch_size, max_images - tally.images)
-        batch = frontier.queued(catalog.con, kind="image", limit=limit)
-        if not batch:
-            return
-        with catalog.transaction() as tx:
-            for item in batch:
-                outcome = _ingest_file(tx, ingester, frontier, item)
-                tally.count(outcome)
-                tally.sightings += outcome.new_sighting
+    """Examine a batch of files on worker threads, then write it in one transaction."""
+    known = {row[0] for row in catalog.query("SELECT sha256 FROM images")}
+    with ThreadPoolExecutor(2, thread_name_prefix="ingest") as pool:
+        while not max_images or tally.images < max_images:
+            limit = batch_size if not max_images else min(batch_size, max_images - tally.images)
+            batch = frontier.queued(catalog.con, kind="image", limit=limit)
+            if not batch:
+                return
+            reads = list(pool.map(lambda item: _read(item, known, max_pixels,
+                                                     catalog.store_dir), batch))
+            with catalog.transaction() as tx:
+                outcomes = _record(tx, frontier, reads, tally)
+            known |= {o.sha256 for o in outcomes if o.status == "new"}
+            for outcome in outcomes:
                 if on_item:
                     on_item(outcome)
 
 
-def _ingest_file(tx, ingester: Ingester, frontier: Frontier, item: FrontierItem) -> Outcome:
-    file = Path(unquote(urlparse(item.url).path))
+def _read(item: FrontierItem, known: set[str], max_pixels: int, store_dir) -> _Read:
     try:
-        data = file.read_bytes()
+        data = Path(unquote(urlparse(item.url).path)).read_bytes()
     except OSError as exc:
-        frontier.fail(tx, item.url, "unreadable", exc.strerror or str(exc))
-        return Outcome("failed", None, "unreadable", exc.strerror)
-    outcome = ingester.ingest(tx, data, Sighting(source_id=frontier.source_id,
-                                                 image_url=item.url))
-    if outcome.status == "failed":
-        frontier.fail(tx, item.url, outcome.reason, outcome.detail, sha256=outcome.sha256)
-    else:
-        frontier.finish(tx, item.url, sha256=outcome.sha256)
-    return outcome
+        return _Read(item, reason="unreadable", detail=exc.strerror or str(exc))
+    sha = sha256_of(data)
+    if sha in known:
+        return _Read(item, sha)
+    try:
+        examined = examine(data, None, max_pixels)
+    except ImageRejected as exc:
+        return _Read(item, sha, reason=exc.reason, detail=exc.detail)
+    return _Read(item, sha, examined, store_files(store_dir, examined))
+
+
+def _record(tx, frontier: Frontier, reads: list[_Read], tally: FolderTally) -> list[Outcome]:
+    new = record_images(tx, [(r.examined, r.paths) for r in reads if r.examined])
+    outcomes, sightings, finished = [], [], []
+    for r in reads:
+        if r.reason:
+            frontier.fail(tx, r.item.url, r.reason, r.detail, sha256=r.sha256)
+            outcome = Outcome("failed", r.sha256, r.reason, r.detail)
+        else:
+            outcome = Outcome("new" if r.sha256 in new else "duplicate", r.sha256)
+            new.discard(r.sha256)  # the same bytes twice in one batch: the second is a duplicate
+            sightings.append((r.sha256, Sighting(source_id=frontier.source_id,
+                                                 image_url=r.item.url)))
+            finished.append(Finished(r.item.url, sha256=r.sha256))
+        tally.count(outcome)
+        outcomes.append(outcome)
+    tally.sightings += record_sightings(tx, sightings)
+    frontier.finish_many(tx, finished)
+    return outcomes
 
 
 def _label_from_folders(catalog, source_id: int, root: Path, tally: FolderTally) -> None:
     """Label every ingested file of this folder (also those of earlier imports)."""
     rows = catalog.query("SELECT url, sha256 FROM pages WHERE source_id = ? AND state = 'done' "
                          "ORDER BY url", [source_id])
+    wanted: dict[str, str] = {}
+    for url, sha in rows:
+        file = Path(unquote(urlparse(url).path))
+        if not file.is_relative_to(root):
+            continue
+        label, folder = folder_label(root, file)
+        if label is None:
+            tally.unlabelled_folders[folder or "."] += 1
+        elif wanted.setdefault(sha, label) != label:
+            tally.label_conflicts += 1  # the same bytes in two class folders: first one wins
     with catalog.transaction() as tx:
-        for url, sha in rows:
-            file = Path(unquote(urlparse(url).path))
-            if not file.is_relative_to(root):
-                continue
-            label, folder = folder_label(root, file)
-            if label is None:
-                tally.unlabelled_folders[folder or "."] += 1
-                continue
-            verdict = record_label(tx, sha, label, LABEL_ORIGIN)
-            tally.labelled += verdict == "new"
-            tally.label_conflicts += verdict == "conflict"
+        verdicts = record_labels(tx, wanted, LABEL_ORIGIN)
+    tally.labelled += verdicts["new"]
+    tally.label_conflicts += verdicts["conflict"]

@@ -103,8 +103,7 @@ def crawl_source(run: Run, catalog, source, hosts: dict[str, HostPolicy],
             frontier.requeue_stale(tx, parse_duration(settings["crawl.refresh_after"]))
     budget = Budget(settings["crawl.max_pages"], settings["crawl.max_images"],
                     in_flight=settings["crawl.concurrency"] * 4,
-                    max_pixels=settings["crawl.max_pixels"],
-                    batch_size=settings["crawl.batch_size"])
+                    max_pixels=settings["crawl.max_pixels"])
     tally, status = Tally(), "interrupted"
     total = settings["crawl.max_images"] or None
     try:

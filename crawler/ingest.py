@@ -345,6 +345,26 @@ def record_sighting(tx, sha256: str, sighting: Sighting) -> bool:
     return bool(inserted)
 
 
+def record_sightings(tx, rows: list[tuple[str, Sighting]]) -> int:
+    """Insert (sha256, sighting) rows in one statement; return how many were new."""
+    if not rows:
+        return 0
+    columns = list(zip(*[(s.key(sha), sha, s.source_id, s.image_url, s.page_url, s.area_id,
+                          s.route_id, s.caption, s.credit, s.licence, s.votes, s.rating)
+                         for sha, s in rows]))
+    return len(tx.execute(
+        """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url, area_id,
+                                  route_id, caption, credit, licence, votes, rating)
+           SELECT * FROM (SELECT unnest(?) AS k, unnest(?) AS sha,
+                                 unnest(?::INTEGER[]) AS source, unnest(?::VARCHAR[]) AS image,
+                                 unnest(?::VARCHAR[]) AS page, unnest(?::INTEGER[]) AS area,
+                                 unnest(?::INTEGER[]) AS route, unnest(?::VARCHAR[]) AS caption,
+                                 unnest(?::VARCHAR[]) AS credit, unnest(?::VARCHAR[]) AS licence,
+                                 unnest(?::INTEGER[]) AS votes, unnest(?::DOUBLE[]) AS rating)
+           ON CONFLICT DO NOTHING RETURNING sighting_id""",
+        [list(c) for c in columns]).fetchall())
+
+
 class Ingester:
     """Ingest bytes into one catalog, decoding only SHA-256s it has not seen."""
 

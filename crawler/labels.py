@@ -8,6 +8,7 @@ spaces, dots and underscores into hyphens.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 CLASSES = ("glory", "butt", "topo")
 
@@ -34,11 +35,20 @@ def label_for_folder(name: str) -> str | None:
     return _BY_NAME.get(normalise(name))
 
 
-def record_label(tx, sha256: str, label: str, origin: str) -> str:
-    """'new', 'same' (already so labelled) or 'conflict' (labelled otherwise; kept)."""
-    existing = tx.execute("SELECT label FROM labels WHERE sha256 = ?", [sha256]).fetchone()
-    if existing is None:
-        tx.execute("INSERT INTO labels (sha256, label, origin) VALUES (?, ?, ?)",
-                   [sha256, label, origin])
-        return "new"
-    return "same" if existing[0] == label else "conflict"
+def record_labels(tx, labels: dict[str, str], origin: str) -> Counter:
+    """Record sha256 -> label; counts of 'new', 'same' (already so labelled) and
+    'conflict' (labelled otherwise before: the earlier label is kept)."""
+    verdicts: Counter = Counter()
+    if not labels:
+        return verdicts
+    existing = dict(tx.execute("SELECT sha256, label FROM labels WHERE sha256 IN "
+                               "(SELECT unnest(?))", [list(labels)]).fetchall())
+    fresh = {sha: label for sha, label in labels.items() if sha not in existing}
+    for sha, label in labels.items():
+        if sha in existing:
+            verdicts["same" if existing[sha] == label else "conflict"] += 1
+    if fresh:
+        tx.execute("INSERT INTO labels (sha256, label, origin) SELECT unnest(?), unnest(?), ? "
+                   "ON CONFLICT DO NOTHING", [list(fresh), list(fresh.values()), origin])
+    verdicts["new"] += len(fresh)
+    return verdicts

@@ -61,8 +61,9 @@ def load_profile(settings, name: str, start: list[str] | None = None) -> SitePro
     for url in start_urls:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
             raise UsageError(f"--start {url}: expected an http:// or https:// URL")
-    hosts = {h.lower() for h in entry["allowed_hosts"]}
-    hosts |= {urlsplit(u).hostname for u in start_urls if not entry["allowed_hosts"]}
+    # the start URLs' hosts are on the site by definition (the guard still judges them)
+    hosts = {h.lower() for h in entry["allowed_hosts"]} | {urlsplit(u).hostname
+                                                          for u in start_urls}
     return SiteProfile(
         name=name, start_urls=start_urls, allowed_hosts=frozenset(hosts),
         image_hosts=frozenset(h.lower() for h in entry["image_hosts"]),

@@ -34,9 +34,10 @@ SETTINGS = [
             "global cap; each host also has its own limit).", min=1, max=256),
     Setting("crawl.host_concurrency", int, 1, "Requests in flight at once to one host when no "
             "profile says otherwise (OpenBeta and its media host).", min=1, max=64),
-    Setting("crawl.delay", float, 1.0, "Seconds between the starts of two requests to one host "
-            "when no profile says otherwise; robots.txt Crawl-delay wins when larger.",
-            min=0.0),
+    Setting("crawl.delay", float, 1.0, "Seconds between two requests to one host when no "
+            "profile says otherwise (from the end of one to the start of the next when one "
+            "runs at a time; start to start otherwise); robots.txt Crawl-delay wins when "
+            "larger.", min=0.0),
     Setting("crawl.timeout", float, 30.0, "Seconds to wait for a connection, or for the next "
             "bytes of a response, before giving up on a try.", min=0.1),
     Setting("crawl.max_bytes", int, 30_000_000, "Largest response accepted, in bytes; enforced "
@@ -53,8 +54,10 @@ SETTINGS = [
     Setting("crawl.private_hosts", list, [], "Hosts that may resolve to private, loopback or "
             "other non-public addresses (the address guard refuses them otherwise); a "
             "profile adds its own.", item_type=str, flag=""),
-    Setting("crawl.batch_size", int, 32, "Frontier rows committed together; a killed crawl "
-            "loses at most this much work.", min=1, max=10_000, flag=""),
+    Setting("crawl.batch_size", int, 32, "Folder import: files examined and committed "
+            "together (a killed import redoes at most this many). A web crawl commits "
+            "continuously: whatever finished while the last batch was written.", min=1,
+            max=10_000, flag=""),
     Setting("dedup.max_distance", int, 8, "Near-duplicate candidates: images whose 64-bit "
             "pHashes differ in at most this many bits. 8 because on the sample site's ground "
             "truth every copy (re-encoded, resized, 1-3% cropped, watermarked) is within 8 of "

@@ -78,6 +78,9 @@ def test_bad_items_are_recorded_with_the_right_reason(chaos_crawl):
             assert states[bad["path"]] == want[bad["problem"]], bad
     failures = dict(catalog.query("SELECT reason, count(*) FROM crawl_errors GROUP BY reason"))
     assert failures["truncated"] == 1 and failures["svg"] == 1
+    report = {(state, reason) for state, reason in catalog.query(
+        "SELECT state, reason FROM crawl_failures")}  # the report view users read
+    assert {("skipped", "robots"), ("skipped", "off-site"), ("failed", "http-404")} <= report
 
 
 def test_no_disallowed_path_is_ever_requested(chaos_crawl):
