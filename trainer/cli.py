@@ -94,6 +94,8 @@ def labels_export(run: Run, out: Path | None):
     count = text.count("\n") - 1
     if out is None:
         sys.stdout.write(text)
+        if run.console.json_mode:  # the CSV, then the promised JSON line
+            run.console.done("labels exported", {"labels": count, "file": None})
         return
     out.write_text(text, encoding="utf-8")
     run.console.done("labels exported", {"labels": count, "file": str(out)},

@@ -19,6 +19,8 @@ def plot_curves(epochs: list[dict], path: Path) -> Path:
     for key, style in (("train", "-o"), ("val", "--o")):
         loss_ax.plot(numbers, [e[f"{key}_loss"] for e in epochs], style, label=key)
         acc_ax.plot(numbers, [e[f"{key}_accuracy"] for e in epochs], style, label=key)
+    for ax in (loss_ax, acc_ax):
+        ax.set_xticks(numbers)
     loss_ax.set(title="loss", xlabel="epoch")
     acc_ax.set(title="accuracy", xlabel="epoch", ylim=(0, 1.02))
     loss_ax.legend()
