@@ -1,6 +1,6 @@
 """Tagging throughput: tag-catalog against the naive loop, on the same photos.
 
-    python bench/tagging.py [--size small] [--photos 600] [--model PATH]
+    python bench/tagging.py [--size small] [--photos 200] [--model PATH] [--threads N]
 
 Builds (or reuses) the sample site, imports its photos into a fresh catalog
 with the crawler's folder import, then times on the same photos:
@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from catalog import open_catalog  # noqa: E402
 from cragcat.settings import registry  # noqa: E402
+from tagger.backend import cpu_threads  # noqa: E402
 from tagger.tagging import TagOptions, tag_catalog  # noqa: E402
 from trainer.artifact import build_transform, load_artifact, save_artifact  # noqa: E402
 from trainer.backbones import create_model, preprocessing, resolve  # noqa: E402
@@ -83,8 +84,9 @@ def naive(catalog, artifact, batch: int) -> float:
 
 def ours(catalog, artifact, workers: int, backend: str) -> tuple[float, str, dict]:
     start = time.perf_counter()
-    summary = tag_catalog(catalog, artifact, TagOptions(retag=True, workers=workers,
-                                                        backend=backend, device="cpu"))
+    summary = tag_catalog(catalog, artifact, TagOptions(
+        retag=True, workers=workers, threads=torch.get_num_threads(), backend=backend,
+        device="cpu"))
     seconds = time.perf_counter() - start
     timings = catalog.scalar("SELECT backend_timings FROM tag_runs ORDER BY run_id DESC LIMIT 1")
     return seconds, summary.backend, timings
@@ -101,19 +103,22 @@ def calibration(catalog, artifact) -> dict:
     to_uint8 = photo_transform(artifact).to_uint8
     sample = torch.stack([to_uint8(read_photo(catalog.store_dir / p)) for (p,) in rows])
     _, timings, _ = measure_cpu_backends(artifact.model, pixels_for_model(
-        sample, artifact, torch.device("cpu")), ["eager", "channels_last", "jit", "int8"])
+        sample, artifact, torch.device("cpu")), ["eager", "channels_last", "jit", "int8", "onnx"])
     return timings
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="small")
-    parser.add_argument("--photos", type=int, default=300)
+    parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--workers", type=int, default=registry()["tag.workers"].default)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads for every contender (0: the idle cores)")
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/cragcat/sample-sites")
                         .expanduser())
     args = parser.parse_args()
+    torch.set_num_threads(cpu_threads(args.threads))  # the same for every contender
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         catalog = build_catalog(folder, args.size, args.cache, args.photos)

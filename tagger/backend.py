@@ -1,14 +1,18 @@
 """Pick how the model runs: the fastest measured CPU backend, or CUDA with bf16.
 
-On CPU no backend wins everywhere (channels_last helps convolutions, a frozen
-TorchScript graph folds batch norms, torch.compile pays a long first compile),
-so ``auto`` times the candidates on a calibration batch of real photos and
-keeps the fastest whose probabilities agree with eager mode.
+On CPU no backend wins everywhere (ONNX Runtime's fused kernels, channels_last
+convolutions, a frozen TorchScript graph that folds batch norms, torch.compile
+after a long first compile), so ``auto`` times the candidates on a calibration
+batch of real photos and keeps the fastest whose probabilities agree with
+eager mode. A run too small to repay the calibration uses ONNX Runtime (2.5-4x
+eager for EfficientNet-Lite0 on 2 cores in bench/tagging.py), or channels_last
+where ONNX Runtime cannot take the model.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import os
 import time
 import warnings
@@ -19,9 +23,9 @@ import torch
 
 from cragcat.errors import UsageError
 
-# Calibration costs about 64 photo-forwards; below this many photos to tag, it would
-# cost more than a faster backend saves, and channels_last (the usual CPU winner) is used.
-CALIBRATE_MIN_PHOTOS = 2000
+# Calibration (five candidates, exports included) costs several seconds; below this
+# many photos to tag it would cost more than it can save.
+CALIBRATE_MIN_PHOTOS = 1000
 # torch.compile's first compile takes about a minute on 2 cores; it only pays off on big runs.
 COMPILE_MIN_PHOTOS = 4000
 CALIBRATION_PHOTOS = 8
@@ -76,6 +80,28 @@ def _jit(model, sample):
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
 
 
+def _onnx(model, sample):
+    """The model exported to ONNX (in memory) and run by ONNX Runtime on the CPU."""
+    import onnxruntime
+
+    buffer = io.BytesIO()
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, sample[:1].contiguous(), buffer, input_names=["pixels"],
+                          output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"pixels": {0: "photos"}, "logits": {0: "photos"}})
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(buffer.getvalue(), options,
+                                           providers=["CPUExecutionProvider"])
+
+    def forward(pixels: torch.Tensor) -> torch.Tensor:
+        logits = session.run(None, {"pixels": pixels.contiguous().numpy()})[0]
+        return torch.from_numpy(logits).float().softmax(dim=1)
+    return forward
+
+
 def _int8(model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -94,6 +120,8 @@ def cpu_candidate(name: str, model: torch.nn.Module, sample: torch.Tensor):
         return _probabilities(_jit(model, sample[:1]), cl)
     if name == "int8":
         return _probabilities(_int8(model), cl)
+    if name == "onnx":
+        return _onnx(model, sample)
     if name == "compile":
         return _probabilities(torch.compile(_channels_last(model)), cl)
     raise UsageError(f"unknown backend {name!r}")
@@ -140,19 +168,31 @@ def measure_cpu_backends(model, sample: torch.Tensor, names) -> tuple[str, dict,
 
 
 def choose_backend(model: torch.nn.Module, requested: str, device: torch.device,
-                   pending: int, sample: torch.Tensor | None) -> Backend:
-    """The backend to tag ``pending`` photos with; ``sample`` is a calibration batch."""
+                   pending: int, sample: torch.Tensor) -> Backend:
+    """The backend to tag ``pending`` photos with; ``sample`` is a batch of real photos
+    (exports trace it, calibration times it)."""
     if device.type == "cuda":
         return cuda_backend(model, device)
     if requested != "auto":
-        probe = sample if sample is not None else torch.zeros(1, 3, 224, 224)
-        return Backend(requested, device, cpu_candidate(requested, model, probe))
-    if pending < CALIBRATE_MIN_PHOTOS or sample is None:
-        return Backend("channels_last", device,
-                       cpu_candidate("channels_last", model, torch.zeros(1, 3, 8, 8)),
-                       {"note": f"not measured: under {CALIBRATE_MIN_PHOTOS} photos to tag"})
-    names = ["eager", "channels_last", "jit", "int8"]
+        return Backend(requested, device, cpu_candidate(requested, model, sample))
+    if pending < CALIBRATE_MIN_PHOTOS:
+        return small_run_backend(model, device, sample)
+    names = ["eager", "channels_last", "jit", "int8", "onnx"]
     if pending >= COMPILE_MIN_PHOTOS:
         names.append("compile")
     name, timings, forwards = measure_cpu_backends(model, sample[:CALIBRATION_PHOTOS], names)
     return Backend(name, device, forwards[name], timings)
+
+
+def small_run_backend(model, device: torch.device, sample: torch.Tensor) -> Backend:
+    """ONNX Runtime without a calibration, checked against eager on the first photos."""
+    note = {"note": f"not measured: under {CALIBRATE_MIN_PHOTOS} photos to tag"}
+    probe = sample[:CALIBRATION_PHOTOS]
+    try:
+        forward = cpu_candidate("onnx", model, probe)
+        if (forward(probe) - _probabilities(model)(probe)).abs().max().item() <= AGREEMENT:
+            return Backend("onnx", device, forward, note)
+        note["onnx"] = "rejected: probabilities differ from eager"
+    except Exception as exc:  # ONNX Runtime missing or the model does not export
+        note["onnx"] = f"unavailable: {type(exc).__name__}"
+    return Backend("channels_last", device, cpu_candidate("channels_last", model, sample), note)

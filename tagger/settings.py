@@ -2,7 +2,7 @@
 
 from cragcat.settings import Setting
 
-BACKENDS = ("auto", "eager", "channels_last", "jit", "int8", "compile")
+BACKENDS = ("auto", "eager", "channels_last", "jit", "int8", "onnx", "compile")
 
 SETTINGS = [
     Setting("tag.model", str, "",
@@ -26,7 +26,8 @@ SETTINGS = [
             min=0, max=256),
     Setting("tag.backend", str, "auto",
             "Inference backend on CPU: 'auto' measures the candidates on a calibration "
-            "batch and keeps the fastest; CUDA always uses channels_last with bf16 autocast.",
+            "batch and keeps the fastest (under 1,000 photos: onnx, ONNX Runtime, without "
+            "measuring); CUDA always uses channels_last with bf16 autocast.",
             choices=BACKENDS),
     Setting("tag.device", str, "auto",
             "Where the model runs: 'auto' picks CUDA when present, else the CPU.",

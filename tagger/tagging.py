@@ -182,7 +182,7 @@ def tag_catalog(catalog, artifact, options: TagOptions, progress: Progress | Non
         for batch in loader:
             pixels = (pixels_for_model(batch.pixels, artifact, device)
                       if batch.pixels is not None else None)
-            if backend is None:
+            if backend is None and pixels is not None:
                 backend = choose_backend(artifact.model, options.backend, device, len(photos),
                                          pixels)
             _tag_batch(catalog, summary, batch, pixels, backend, artifact, threshold)

@@ -11,21 +11,22 @@ from catalog import open_catalog
 from cragcat.cli import main
 from tagger.cover_check import check_covers
 
-QUICK_TRAINING = """
+SITE_CACHE = """
 [sample_site]
 cache_dir = "{cache}"
-
+"""
+QUICK_TRAINING = """
 [train]
-epochs = {epochs}
-image_size = {size}
+epochs = 2
+image_size = 64
 batch_size = 16
 workers = 0
 """
 
 
-def write_config(cache: Path, epochs: int, size: int) -> Path:
+def write_config(cache: Path, quick: bool) -> Path:
     path = Path("config.toml")  # each test runs in its own temporary folder
-    path.write_text(QUICK_TRAINING.format(cache=cache, epochs=epochs, size=size))
+    path.write_text(SITE_CACHE.format(cache=cache) + (QUICK_TRAINING if quick else ""))
     return path
 
 
@@ -35,7 +36,7 @@ def demo(*args):
 
 @pytest.mark.slow
 def test_demo_on_the_tiny_site_ends_with_the_sheet_and_sql(sample_site_cache, tmp_path):
-    write_config(sample_site_cache, epochs=2, size=64)
+    write_config(sample_site_cache, quick=True)
     result = demo("--size", "tiny", "--out", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.output
     sheet = tmp_path / "demo" / "sheet" / "index.html"
@@ -51,10 +52,11 @@ def test_demo_on_the_tiny_site_ends_with_the_sheet_and_sql(sample_site_cache, tm
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_covers_on_the_small_site_are_true_glory_shots(sample_site_cache, tmp_path):
     """The issue's done-when: after train, in >= 95% of the routes with a glory candidate
     the cover is a glory-shot in the site's ground truth (labels.csv)."""
-    write_config(sample_site_cache, epochs=6, size=160)
+    write_config(sample_site_cache, quick=False)  # train with the defaults
     result = demo("--size", "small", "--out", str(tmp_path / "demo"), "--json")
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout.strip().splitlines()[-1])

@@ -151,7 +151,7 @@ def test_auto_backend_is_measured_and_recorded(catalog, monkeypatch):
     backend, timings = catalog.query_one("SELECT backend, backend_timings FROM tag_runs")
     timings = json.loads(timings)
     assert backend == summary.backend and backend in timings
-    assert {"eager", "channels_last", "jit", "int8"} <= set(timings)
+    assert {"eager", "channels_last", "jit", "int8", "onnx"} <= set(timings)
     measured = {k: v for k, v in timings.items() if isinstance(v, float)}
     assert timings[backend] == min(measured.values())
     assert summary.by_class == {"glory": 8}
@@ -218,3 +218,20 @@ def test_a_hard_killed_process_resumes_without_double_tags(catalog_path):
         assert dict(tag_counts(catalog, ColourArtifact().model_id)) == {s: 1 for s in shas}
         runs = catalog.query("SELECT status FROM tag_runs ORDER BY run_id")
     assert runs == [("interrupted",), ("finished",)]  # the dead run is marked, not left running
+
+
+@pytest.mark.parametrize("backend", ["channels_last", "jit", "onnx"])
+def test_every_cpu_backend_tags_like_eager(catalog, backend):
+    with catalog.transaction() as tx:
+        for colour in ("glory", "butt", "topo", "unsure"):
+            add_photo(catalog, tx, colour, colour)
+    tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    eager = dict(catalog.query("SELECT sha256, confidence FROM tags"))
+    other = ColourArtifact(model_id="e" * 64)
+    summary = tag_catalog(catalog, other, TagOptions(batch_size=4, workers=0, backend=backend,
+                                                     device="cpu"))
+    assert summary.backend == backend
+    tagged = dict(catalog.query("SELECT sha256, confidence FROM tags WHERE model_id = ?",
+                                ["e" * 64]))
+    assert tagged.keys() == eager.keys()
+    assert all(abs(tagged[s] - eager[s]) < 1e-3 for s in eager)
