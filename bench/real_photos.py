@@ -48,6 +48,7 @@ from trainer.splits import assign_splits
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_PHOTOS = ROOT.parent / "shared" / "real-photos"
+WORK = Path.home() / ".cache" / "cragcat" / "bench-real-photos"
 SITE_ORIGIN = "samplesite"
 MASTER = "master.duckdb"
 VARIANTS = {"a": ("real", [REAL_ORIGIN]), "b": ("site", [SITE_ORIGIN]),
@@ -267,8 +268,9 @@ def parse_overrides(pairs: list[str]) -> dict:
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.real_photos",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=Path("bench-work/real-photos"),
-                        help="work folder: catalogs, models, sheets, results.json")
+    parser.add_argument("--work", type=Path, default=WORK,
+                        help="work folder, outside the project so no real photo lands in "
+                             "it: catalogs, models, sheets, results.json")
     parser.add_argument("--real", type=Path, default=REAL_PHOTOS)
     parser.add_argument("--site-size", default="small", help="sample site size (none: skip)")
     parser.add_argument("--site-cache", type=Path, default=None,
