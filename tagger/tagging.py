@@ -74,17 +74,24 @@ def photos_to_tag(catalog, model_id: str, retag: bool) -> tuple[list[Photo], int
     return [Photo(*r) for r in rows], int(skipped)
 
 
-def verdicts(probabilities: torch.Tensor, classes: list[str], threshold: float):
-    """(class, confidence) per row: the top class, or 'other' under the threshold."""
+def verdicts(probabilities: torch.Tensor, classes: list[str], threshold: float,
+             class_thresholds: dict[str, float] | None = None):
+    """(class, confidence) per row: the top class, or 'other' under the threshold.
+
+    ``class_thresholds`` makes some classes stricter (the artifact's glory guard:
+    a butt-shot the model takes for glory should come out other, never glory).
+    """
+    strict = class_thresholds or {}
     confidence, top = probabilities.max(dim=1)
-    return [(classes[i] if c >= threshold else OTHER, c)
+    return [(classes[i] if c >= max(threshold, strict.get(classes[i], 0.0)) else OTHER, c)
             for i, c in zip(top.tolist(), confidence.tolist())]
 
 
 def write_tags(tx, run_id: int, model_id: str, classes: list[str], photos: list[Photo],
-               probabilities: torch.Tensor, threshold: float) -> list[str]:
+               probabilities: torch.Tensor, threshold: float,
+               class_thresholds: dict[str, float] | None = None) -> list[str]:
     """Insert (or replace) one tag per photo in one statement; returns the classes."""
-    chosen = verdicts(probabilities, classes, threshold)
+    chosen = verdicts(probabilities, classes, threshold, class_thresholds)
     tx.execute(
         """INSERT OR REPLACE INTO tags
                (sha256, model_id, status, class, confidence, probabilities, reason, run_id)
@@ -140,7 +147,8 @@ def _tag_batch(catalog, summary: TagSummary, batch: Batch, pixels: torch.Tensor 
     with catalog.transaction() as tx:
         if batch.photos:
             write_tags(tx, summary.run_id, summary.model_id, list(artifact.classes),
-                       batch.photos, probabilities, threshold)
+                       batch.photos, probabilities, threshold,
+                       getattr(artifact, "meta", {}).get("class_thresholds"))
         if batch.failures:
             write_failures(tx, summary.run_id, summary.model_id, batch.failures)
     summary.tagged += len(batch.photos)

@@ -84,6 +84,21 @@ def choose_threshold(probs: torch.Tensor, targets: torch.Tensor, floor: float = 
     return Threshold(best[0], best[1], best[2], bool(reaching), curve)
 
 
+def guard_threshold(probs: torch.Tensor, targets: torch.Tensor, classes: list[str],
+                    base: float, guarded: str = "glory", against: str = "butt",
+                    cap: float = 0.999) -> float | None:
+    """A stricter threshold for ``guarded``: halfway from the highest P(guarded) that a
+    validation photo of class ``against`` got to certainty (never under ``base``, never
+    over ``cap``). None when the classes are not both there or no such photo exists."""
+    if guarded not in classes or against not in classes:
+        return None
+    rows = targets == classes.index(against)
+    if not bool(rows.any()):
+        return None
+    worst = float(probs.float()[rows, classes.index(guarded)].max())
+    return max(base, min(cap, (worst + 1.0) / 2))
+
+
 def coverage_at(probs: torch.Tensor, targets: torch.Tensor, threshold: float) -> dict:
     """Precision and coverage of ``threshold`` on another split (the test split)."""
     top, predicted = probs.float().max(dim=1)

@@ -41,9 +41,11 @@ def fit(model: nn.Module, train: PhotoBatches, val: PhotoBatches, config: dict,
     """
     classes = config["classes"]
     counts = torch.bincount(train.targets, minlength=len(classes)).tolist()
-    loss_fn = ClassLoss(len(classes), counts if config["class_weights"] else None).to(device.torch)
+    loss_fn = ClassLoss(len(classes), counts if config["class_weights"] else None,
+                        config["label_smoothing"]).to(device.torch)
     optimizer = create_optimizer(model, config["optimizer"], config["lr"],
-                                 config["weight_decay"], config["momentum"])
+                                 config["weight_decay"], config["momentum"],
+                                 config["backbone_lr_scale"])
     schedule = LrSchedule(optimizer, config["schedule"], config["lr"], config["epochs"],
                           len(train), config["lr_decay"], config["restart_epochs"])
     augment = Augment(config["flip"], config["color_jitter"], config["crop_scale"])

@@ -22,7 +22,7 @@ from trainer.artifact import load_artifact, save_artifact
 from trainer.backbones import create_model, preprocessing, resolve
 from trainer.data import PhotoBatches, fits_cache
 from trainer.errors import NotEnoughLabels, TrainingCollapsed
-from trainer.evaluate import choose_threshold, coverage_at, score
+from trainer.evaluate import choose_threshold, coverage_at, guard_threshold, score
 from trainer.fit import FitResult, fit
 from trainer.labels import LabelledPhoto, labelled_photos, labels_hash
 from trainer.loop import Device, cpu_threads, pick_device, predict_batches
@@ -138,8 +138,7 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
     pre = preprocessing(arch)
     model = create_model(config["backbone"], len(config["classes"]), config["weights"])
     model.to(device.torch)
-    if device.cuda:
-        model.to(memory_format=torch.channels_last)
+    model.to(memory_format=torch.channels_last)  # on CPU too: see Device.prepare
     batches = make_batches(prepared, config, device, pre.interpolation)
     _warn_about(console, config, batches, prepared)
     run_id = new_run_id()
@@ -217,6 +216,8 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
     val_logits, val_targets, _ = predict_batches(best.model, batches["val"], mean, std, device)
     threshold = choose_threshold(val_logits.softmax(1), val_targets,
                                  config["threshold_floor"], config["threshold_precision"])
+    class_thresholds = _class_thresholds(val_logits.softmax(1), val_targets, classes,
+                                         threshold.value, config)
     logits, targets, indices = predict_batches(best.model, batches["test"], mean, std, device)
     test = score(logits, targets, classes)
     metrics = {"test_accuracy": test.accuracy, "test_loss": test.loss,
@@ -227,11 +228,13 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
                "threshold": {"value": threshold.value, "val_precision": threshold.precision,
                              "val_coverage": threshold.coverage,
                              "reached_target": threshold.reached_target,
-                             "test": coverage_at(logits.softmax(1), targets, threshold.value)}}
+                             "test": coverage_at(logits.softmax(1), targets, threshold.value)},
+               "class_thresholds": class_thresholds}
     _write_outputs(out_dir, result, test, threshold, batches["test"], logits, targets, indices,
                    classes)
     artifact = out_dir / ARTIFACT_NAME
     model_id = save_artifact(artifact, best.model, dict(meta, threshold=threshold.value,
+                                                        class_thresholds=class_thresholds,
                                                         metrics=metrics))
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     _record_model(catalog, model_id, artifact, config, threshold.value, test, metrics,
@@ -244,6 +247,15 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
             "val_accuracy": result.best_val_accuracy, "best_epoch": result.best_epoch,
             "epochs": len(result.epochs), "stopped": result.stopped, "out_dir": str(out_dir),
             "device": str(device.torch), "bytes": artifact.stat().st_size}
+
+
+def _class_thresholds(probs, targets, classes: list[str], threshold: float,
+                      config: dict) -> dict[str, float]:
+    """Per-class thresholds stricter than the shared one (the glory guard, when on)."""
+    if not config["glory_guard"]:
+        return {}
+    glory = guard_threshold(probs, targets, classes, threshold)
+    return {} if glory is None or glory <= threshold else {"glory": glory}
 
 
 def _write_outputs(out_dir, result, test, threshold, test_batches, logits, targets, indices,

@@ -35,20 +35,28 @@ SETTINGS = [
     Setting("train.weights", str, "pretrained",
             "pretrained (the backbone's ImageNet weights), none (random) or PATH to a "
             "local checkpoint (.safetensors, or a torch state dict read weights-only)."),
-    Setting("train.freeze", str, "none",
+    Setting("train.freeze", str, "first-epoch",
             "none fine-tunes the whole model; backbone trains only a linear head on the "
             "frozen backbone; first-epoch freezes the backbone for the first epoch only.",
             choices=("none", "backbone", "first-epoch")),
-    Setting("train.image_size", int, 128,
+    Setting("train.image_size", int, 192,
             "Model input size in pixels (square); photos are resized on their shorter "
             "side and centre-cropped.", min=32, max=1024),
     # -- optimisation
-    Setting("train.epochs", int, 4, "Most epochs to train.", min=1, max=1000),
+    Setting("train.epochs", int, 5, "Most epochs to train.", min=1, max=1000),
     Setting("train.batch_size", int, 32, "Photos per batch.", min=1, max=4096),
     Setting("train.optimizer", str, "adamw", "adam, adamw or sgd.",
             choices=("adam", "adamw", "sgd")),
     Setting("train.lr", float, 0.001, "Peak learning rate.", min=0.0, max=10.0,
             flag="--lr"),
+    Setting("train.backbone_lr_scale", float, 0.2,
+            "Learning rate of the pretrained backbone as a fraction of --lr (the new head "
+            "always trains at --lr); below 1 keeps the ImageNet features from being "
+            "overwritten by a small labelled set.", min=0.0, max=1.0),
+    Setting("train.label_smoothing", float, 0.0,
+            "Label smoothing of the cross-entropy loss: the target puts this much "
+            "probability on the other classes, so the model is less overconfident.",
+            min=0.0, max=0.5),
     Setting("train.weight_decay", float, 0.0001, "Weight decay.", min=0.0, max=1.0),
     Setting("train.momentum", float, 0.9, "Momentum (sgd only).", min=0.0, max=1.0),
     Setting("train.schedule", str, "onecycle",
@@ -100,6 +108,10 @@ SETTINGS = [
     Setting("train.threshold_precision", float, 0.98,
             "Precision the threshold must reach on the validation split; the lowest "
             "threshold (not under the floor) that reaches it is chosen.", min=0.0, max=1.0),
+    Setting("train.glory_guard", bool, True,
+            "Give glory its own, stricter threshold: halfway from the most glory-like "
+            "validation butt-shot to certainty, so butt-shots like it are tagged other "
+            "rather than glory (a butt-shot must never become a cover)."),
     Setting("train.out", str, "models",
             "Folder for runs: each run writes <out>/<run id>/ with the artifact, "
             "checkpoint, plots and misclassified photos."),
