@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from trainer.backbones import create_model, preprocessing, resolve
 from trainer.data import Augment, PhotoBatches, fits_cache
 from trainer.errors import NotEnoughLabels
-from trainer.loop import ClassLoss, cpu_threads, pick_device, train_one_epoch
+from trainer.loop import ClassLoss, train_one_epoch
 from trainer.optim import create_optimizer
 from trainer.outputs import plot_lr_range
-from trainer.run import prepare, seed_everything
+from trainer.run import set_up
 
 
 class RangeSchedule:
@@ -88,15 +87,7 @@ def suggest(lrs: list[float], losses: list[float]) -> float:
 
 
 def find_lr(catalog, config: dict, console, out_path: Path) -> dict:
-    prepared = prepare(catalog, config)
-    device = pick_device(config["device"])
-    if not device.cuda:
-        torch.set_num_threads(cpu_threads(config["threads"]))
-    seed_everything(config["seed"])
-    arch = resolve(config["backbone"])
-    pre = preprocessing(arch)
-    model = create_model(config["backbone"], len(config["classes"]), config["weights"])
-    model.to(device.torch)
+    prepared, device, _, pre, model = set_up(catalog, config)
     train_photos = prepared.of("train")
     batches = PhotoBatches(train_photos, {c: i for i, c in enumerate(config["classes"])},
                            config["image_size"], pre.interpolation, config["batch_size"],

@@ -125,10 +125,8 @@ def _finite(value: float) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
-def train(catalog, config: dict, console, out_dir: Path | None = None,
-          on_epoch: Callable[[dict], bool | None] | None = None) -> dict:
-    """Run one training end to end; return the figures the command prints."""
-    started = time.perf_counter()
+def set_up(catalog, config: dict):
+    """Labels and split, device, threads, seed and a fresh model: what train and find-lr share."""
     prepared = prepare(catalog, config)
     device = pick_device(config["device"])
     if not device.cuda:
@@ -139,6 +137,14 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
     model = create_model(config["backbone"], len(config["classes"]), config["weights"])
     model.to(device.torch)
     model.to(memory_format=torch.channels_last)  # on CPU too: see Device.prepare
+    return prepared, device, arch, pre, model
+
+
+def train(catalog, config: dict, console, out_dir: Path | None = None,
+          on_epoch: Callable[[dict], bool | None] | None = None) -> dict:
+    """Run one training end to end; return the figures the command prints."""
+    started = time.perf_counter()
+    prepared, device, arch, pre, model = set_up(catalog, config)
     batches = make_batches(prepared, config, device, pre.interpolation)
     _warn_about(console, config, batches, prepared)
     run_id = new_run_id()
