@@ -135,14 +135,16 @@ class Engine:
             try:
                 while self._fill(tasks, pending, committing) or pending or committing:
                     if committing is None and pending:
-                        committing = loop.run_in_executor(writer, self._commit, pending)
+                        committing = loop.run_in_executor(
+                            writer, self._commit_and_refill, pending, self._busy(tasks, []))
                         pending = []
                     waiting = set(tasks) | {committing} - {None}
                     done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
                         if task is committing:
-                            task.result()  # a failed commit stops the crawl
-                            committing, self._stale = None, True
+                            # a failed commit stops the crawl
+                            self._adopt(task.result(), self._busy(tasks, pending))
+                            committing = None
                             self.on_progress(self.tally)
                         else:
                             pending.append(task.result())
@@ -163,8 +165,7 @@ class Engine:
         The frontier is read again only after a commit, and never while one runs
         (one catalog connection, used by one thread at a time)."""
         if self._stale and committing is None:
-            busy = {item.url for item in tasks.values()} | {r.item.url for r in pending}
-            self._ready, self._stale = self._next_items(self.budget.in_flight * 2, busy), False
+            self._adopt(self._next_items(self._room, self._busy(tasks, pending)), set())
         waiting = []
         for item in self._ready:
             kind = "image" if item.kind == "image" else "page"
@@ -176,6 +177,19 @@ class Engine:
             tasks[asyncio.create_task(self._work(item))] = item
         self._ready = waiting
         return bool(tasks)
+
+    @property
+    def _room(self) -> int:
+        return self.budget.in_flight * 2
+
+    @staticmethod
+    def _busy(tasks: dict, pending: list) -> set[str]:
+        return {item.url for item in tasks.values()} | {r.item.url for r in pending}
+
+    def _adopt(self, fresh: list[FrontierItem], busy: set[str]) -> None:
+        """Queued rows read after a commit become the next work, less any started since."""
+        self._ready = [item for item in fresh if item.url not in busy]
+        self._stale = False
 
     def _next_items(self, room: int, busy: set[str]) -> list[FrontierItem]:
         images = self._left("image", self.budget.max_images, room)
@@ -238,6 +252,12 @@ class Engine:
         return examined, store_files(self.catalog.store_dir, examined)
 
     # -- writing results: one transaction per batch -----------------------------
+    def _commit_and_refill(self, results: list, busy: set[str]) -> list[FrontierItem]:
+        """On the catalog thread: commit a batch, then read the next queued rows, so
+        the event loop never waits on a catalog query."""
+        self._commit(results)
+        return self._next_items(self._room, busy)
+
     def _commit(self, results: list) -> None:
         failed = [r for r in results if isinstance(r, _Failed)]
         images = [r for r in results if isinstance(r, _ImageDone)]
