@@ -212,7 +212,8 @@ def _check_complete(data: bytes, kind: str) -> None:
 
 def _oriented(image: Image.Image) -> Image.Image:
     try:
-        return ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)  # no copy of an upright photo
+        return image
     except (OSError, ValueError, TypeError, KeyError, SyntaxError):
         return image  # broken EXIF: keep the pixels as stored rather than losing the photo
 
@@ -260,12 +261,13 @@ def phash_int(picture: Image.Image) -> int:
 
 def sharpness(picture: Image.Image) -> float:
     """Variance of the 4-neighbour Laplacian of the greyscale image."""
-    grey = np.asarray(picture.convert("L"), dtype=np.float64)
+    # integer arithmetic is exact here and a good deal faster than float64
+    grey = np.asarray(picture.convert("L"), dtype=np.int32)
     if grey.shape[0] < 3 or grey.shape[1] < 3:
         return 0.0
     lap = (grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:]
-           - 4.0 * grey[1:-1, 1:-1])
-    return float(lap.var())
+           - 4 * grey[1:-1, 1:-1])
+    return float(lap.var(dtype=np.float64))
 
 
 # -- 2. store -------------------------------------------------------------------
