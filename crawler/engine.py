@@ -11,15 +11,17 @@ batch in flight and a rerun carries on from the committed rows.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from crawler.fetch import FetchFailed, Fetched, Fetcher
 from crawler.frontier import Finished, Frontier, FrontierItem
-from crawler.ingest import (Examined, ImageRejected, Outcome, examine,
-                            record_images, sha256_of, store_files)
+from crawler.ingest import (Examined, ImageRejected, Outcome, examine_and_store,
+                            record_images, sha256_of)
 from crawler.refs import ImageRef, add_refs, sightings_for
 from crawler.tally import Tally
 from cragcat.errors import CragcatError
@@ -73,6 +75,7 @@ class Budget:
     in_flight: int = 16
     max_pixels: int = 50_000_000
     workers: int = 2
+    image_processes: bool = False  # decode in worker processes instead of threads
 
 
 @dataclass
@@ -115,6 +118,7 @@ class Engine:
         self.on_progress = on_progress or (lambda tally: None)
         self._started = {"page": 0, "image": 0}
         self._pool: ThreadPoolExecutor | None = None
+        self._images = None  # the image pool: worker processes or the thread pool
         self._ready: list[FrontierItem] = []  # queued rows read after the last commit
         self._stale = True                     # a commit may have queued more
         # SHA-256s already in the catalog: a duplicate is never decoded again
@@ -130,8 +134,9 @@ class Engine:
         # The catalog is written on its own thread, so fetching and decoding go on
         # while a batch commits; the next batch is whatever finished meanwhile.
         with ThreadPoolExecutor(self.budget.workers, thread_name_prefix="ingest") as pool, \
+                _image_pool(self.budget) as images, \
                 ThreadPoolExecutor(1, thread_name_prefix="catalog") as writer:
-            self._pool = pool
+            self._pool, self._images = pool, images or pool
             try:
                 while self._fill(tasks, pending, committing) or pending or committing:
                     if committing is None and pending:
@@ -240,16 +245,13 @@ class Engine:
         loop = asyncio.get_running_loop()
         try:
             examined, paths = await loop.run_in_executor(
-                self._pool, self._examine_and_store, fetched.content, fetched.content_type)
+                self._images, examine_and_store, fetched.content, fetched.content_type,
+                self.budget.max_pixels, str(self.catalog.store_dir))
         except ImageRejected as exc:
             return _Failed(item, exc.reason, exc.detail, fetched.status, fetched.attempts,
                            sha256=sha)
         self._known.add(sha)
         return _ImageDone(item, fetched, sha, examined, paths)
-
-    def _examine_and_store(self, content: bytes, content_type: str | None):
-        examined = examine(content, content_type, self.budget.max_pixels)
-        return examined, store_files(self.catalog.store_dir, examined)
 
     # -- writing results: one transaction per batch -----------------------------
     def _commit_and_refill(self, results: list, busy: set[str]) -> list[FrontierItem]:
@@ -300,6 +302,17 @@ class Engine:
         self.tally.pages += 1
         if done.findings is not None:
             self.source.record(tx, done.item, done.fetched, done.findings, self.frontier, found)
+
+
+def _image_pool(budget: Budget):
+    """Worker processes for image work (bytes in, a small result out), so decoding
+    never competes with the event loop for the GIL; a null context for threads."""
+    if not budget.image_processes:
+        return contextlib.nullcontext()
+    # spawn: never fork a threaded process; and the workers are our own children, so
+    # their CPU time shows in ours once they are joined (what the benchmark counts)
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(budget.workers, mp_context=context)
 
 
 def _finished(done, sha256: str | None = None) -> Finished:

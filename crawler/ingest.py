@@ -24,7 +24,7 @@ import io
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import imagehash
@@ -301,6 +301,15 @@ def _write_once(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def examine_and_store(data: bytes, content_type: str | None, max_pixels: int,
+                      store_dir: str) -> tuple[Examined, tuple[str, str]]:
+    """Steps 1 and 2 in one call (for a worker process): the result comes back
+    without the image bytes, which are already in the store."""
+    examined = examine(data, content_type, max_pixels)
+    paths = store_files(Path(store_dir), examined)
+    return replace(examined, original=b"", derivative=b""), paths
 
 
 # -- 3. record ------------------------------------------------------------------
