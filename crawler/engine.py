@@ -3,7 +3,7 @@
 A *source* (the html site or the OpenBeta API) says how to request a page
 and what a fetched page means; the engine does the rest the same way for
 both: it keeps up to a few requests per concurrency slot in flight, decodes
-images in worker threads, and writes every finished item in one short
+images in worker processes (or threads), and writes every finished item in one short
 transaction per batch, so a crawl killed at any moment loses at most the
 batch in flight and a rerun carries on from the committed rows.
 """

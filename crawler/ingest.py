@@ -1,7 +1,7 @@
 """Ingest: validate and decode an image once, store it, hash it, record it.
 
 One image's bytes go through three steps, split so that the crawler can run
-the CPU-heavy middle step in worker threads while one thread writes the
+the CPU-heavy middle step in worker processes (or threads) while one thread writes the
 catalog:
 
 1. :func:`examine` (pure, thread-safe): check the signature against the
