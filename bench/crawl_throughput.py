@@ -2,6 +2,7 @@
 
     python bench/crawl_throughput.py                 # the large sample site (10,000 photos)
     python bench/crawl_throughput.py --size small    # quicker
+    python bench/crawl_throughput.py --site-dir ~/.cache/cragcat/sample-sites/large-seed0-v3
 
 The sample site is served by a separate process on 127.0.0.1 (Crawl-delay 0,
 no faults). Politeness is off on both sides: no delay, 16 requests in flight,
@@ -113,17 +114,23 @@ def run_scrapy(url: str, work: Path) -> tuple[float, int]:
     return seconds, stored
 
 
+def _built_site(size: str, seed: int) -> Path:
+    from samplesite import build_site
+    return build_site(size, seed=seed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="large", choices=["tiny", "small", "large"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--site-dir", type=Path, default=None,
+                        help="an already generated sample site folder (for example an older "
+                             "generator version's cache) instead of building --size")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from samplesite import build_site
-    site_dir = build_site(args.size, seed=args.seed)
+    site_dir = args.site_dir or _built_site(args.size, args.seed)
     manifest = json.loads((site_dir / "manifest.json").read_text())
-    print(f"site: {args.size} ({manifest['expected']['unique_images']} unique photos) "
-          f"at {site_dir}")
+    print(f"site: {manifest['expected']['unique_images']} unique photos at {site_dir}")
     results = {}
     for name, runner in (("cragcat", run_cragcat), ("scrapy", run_scrapy)):
         server, url = serve(site_dir)

@@ -3,7 +3,7 @@
 A *source* (the html site or the OpenBeta API) says how to request a page
 and what a fetched page means; the engine does the rest the same way for
 both: it keeps up to a few requests per concurrency slot in flight, decodes
-images in worker threads, and writes every finished item in one short
+images in worker processes (or threads), and writes every finished item in one short
 transaction per batch, so a crawl killed at any moment loses at most the
 batch in flight and a rerun carries on from the committed rows.
 """
@@ -11,15 +11,17 @@ batch in flight and a rerun carries on from the committed rows.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from crawler.fetch import FetchFailed, Fetched, Fetcher
 from crawler.frontier import Finished, Frontier, FrontierItem
-from crawler.ingest import (Examined, ImageRejected, Outcome, examine,
-                            record_images, sha256_of, store_files)
+from crawler.ingest import (Examined, ImageRejected, Outcome, examine_and_store,
+                            record_images, sha256_of)
 from crawler.refs import ImageRef, add_refs, sightings_for
 from crawler.tally import Tally
 from cragcat.errors import CragcatError
@@ -73,6 +75,7 @@ class Budget:
     in_flight: int = 16
     max_pixels: int = 50_000_000
     workers: int = 2
+    image_processes: bool = False  # decode in worker processes instead of threads
 
 
 @dataclass
@@ -115,6 +118,7 @@ class Engine:
         self.on_progress = on_progress or (lambda tally: None)
         self._started = {"page": 0, "image": 0}
         self._pool: ThreadPoolExecutor | None = None
+        self._images = None  # the image pool: worker processes or the thread pool
         self._ready: list[FrontierItem] = []  # queued rows read after the last commit
         self._stale = True                     # a commit may have queued more
         # SHA-256s already in the catalog: a duplicate is never decoded again
@@ -130,19 +134,22 @@ class Engine:
         # The catalog is written on its own thread, so fetching and decoding go on
         # while a batch commits; the next batch is whatever finished meanwhile.
         with ThreadPoolExecutor(self.budget.workers, thread_name_prefix="ingest") as pool, \
+                _image_pool(self.budget) as images, \
                 ThreadPoolExecutor(1, thread_name_prefix="catalog") as writer:
-            self._pool = pool
+            self._pool, self._images = pool, images or pool
             try:
                 while self._fill(tasks, pending, committing) or pending or committing:
                     if committing is None and pending:
-                        committing = loop.run_in_executor(writer, self._commit, pending)
+                        committing = loop.run_in_executor(
+                            writer, self._commit_and_refill, pending, self._busy(tasks, []))
                         pending = []
                     waiting = set(tasks) | {committing} - {None}
                     done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
                         if task is committing:
-                            task.result()  # a failed commit stops the crawl
-                            committing, self._stale = None, True
+                            # a failed commit stops the crawl
+                            self._adopt(task.result(), self._busy(tasks, pending))
+                            committing = None
                             self.on_progress(self.tally)
                         else:
                             pending.append(task.result())
@@ -163,8 +170,7 @@ class Engine:
         The frontier is read again only after a commit, and never while one runs
         (one catalog connection, used by one thread at a time)."""
         if self._stale and committing is None:
-            busy = {item.url for item in tasks.values()} | {r.item.url for r in pending}
-            self._ready, self._stale = self._next_items(self.budget.in_flight * 2, busy), False
+            self._adopt(self._next_items(self._room, self._busy(tasks, pending)), set())
         waiting = []
         for item in self._ready:
             kind = "image" if item.kind == "image" else "page"
@@ -176,6 +182,19 @@ class Engine:
             tasks[asyncio.create_task(self._work(item))] = item
         self._ready = waiting
         return bool(tasks)
+
+    @property
+    def _room(self) -> int:
+        return self.budget.in_flight * 2
+
+    @staticmethod
+    def _busy(tasks: dict, pending: list) -> set[str]:
+        return {item.url for item in tasks.values()} | {r.item.url for r in pending}
+
+    def _adopt(self, fresh: list[FrontierItem], busy: set[str]) -> None:
+        """Queued rows read after a commit become the next work, less any started since."""
+        self._ready = [item for item in fresh if item.url not in busy]
+        self._stale = False
 
     def _next_items(self, room: int, busy: set[str]) -> list[FrontierItem]:
         images = self._left("image", self.budget.max_images, room)
@@ -226,18 +245,21 @@ class Engine:
         loop = asyncio.get_running_loop()
         try:
             examined, paths = await loop.run_in_executor(
-                self._pool, self._examine_and_store, fetched.content, fetched.content_type)
+                self._images, examine_and_store, fetched.content, fetched.content_type,
+                self.budget.max_pixels, str(self.catalog.store_dir))
         except ImageRejected as exc:
             return _Failed(item, exc.reason, exc.detail, fetched.status, fetched.attempts,
                            sha256=sha)
         self._known.add(sha)
         return _ImageDone(item, fetched, sha, examined, paths)
 
-    def _examine_and_store(self, content: bytes, content_type: str | None):
-        examined = examine(content, content_type, self.budget.max_pixels)
-        return examined, store_files(self.catalog.store_dir, examined)
-
     # -- writing results: one transaction per batch -----------------------------
+    def _commit_and_refill(self, results: list, busy: set[str]) -> list[FrontierItem]:
+        """On the catalog thread: commit a batch, then read the next queued rows, so
+        the event loop never waits on a catalog query."""
+        self._commit(results)
+        return self._next_items(self._room, busy)
+
     def _commit(self, results: list) -> None:
         failed = [r for r in results if isinstance(r, _Failed)]
         images = [r for r in results if isinstance(r, _ImageDone)]
@@ -280,6 +302,17 @@ class Engine:
         self.tally.pages += 1
         if done.findings is not None:
             self.source.record(tx, done.item, done.fetched, done.findings, self.frontier, found)
+
+
+def _image_pool(budget: Budget):
+    """Worker processes for image work (bytes in, a small result out), so decoding
+    never competes with the event loop for the GIL; a null context for threads."""
+    if not budget.image_processes:
+        return contextlib.nullcontext()
+    # spawn: never fork a threaded process; and the workers are our own children, so
+    # their CPU time shows in ours once they are joined (what the benchmark counts)
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(budget.workers, mp_context=context)
 
 
 def _finished(done, sha256: str | None = None) -> Finished:

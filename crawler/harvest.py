@@ -103,7 +103,9 @@ def crawl_source(run: Run, catalog, source, hosts: dict[str, HostPolicy],
             frontier.requeue_stale(tx, parse_duration(settings["crawl.refresh_after"]))
     budget = Budget(settings["crawl.max_pages"], settings["crawl.max_images"],
                     in_flight=settings["crawl.concurrency"] * 4,
-                    max_pixels=settings["crawl.max_pixels"])
+                    max_pixels=settings["crawl.max_pixels"],
+                    workers=settings["crawl.image_workers"],
+                    image_processes=settings["crawl.image_processes"])
     tally, status = Tally(), "interrupted"
     total = settings["crawl.max_images"] or None
     try:

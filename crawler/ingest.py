@@ -1,7 +1,7 @@
 """Ingest: validate and decode an image once, store it, hash it, record it.
 
 One image's bytes go through three steps, split so that the crawler can run
-the CPU-heavy middle step in worker threads while one thread writes the
+the CPU-heavy middle step in worker processes (or threads) while one thread writes the
 catalog:
 
 1. :func:`examine` (pure, thread-safe): check the signature against the
@@ -24,7 +24,7 @@ import io
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import imagehash
@@ -212,7 +212,8 @@ def _check_complete(data: bytes, kind: str) -> None:
 
 def _oriented(image: Image.Image) -> Image.Image:
     try:
-        return ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)  # no copy of an upright photo
+        return image
     except (OSError, ValueError, TypeError, KeyError, SyntaxError):
         return image  # broken EXIF: keep the pixels as stored rather than losing the photo
 
@@ -260,12 +261,13 @@ def phash_int(picture: Image.Image) -> int:
 
 def sharpness(picture: Image.Image) -> float:
     """Variance of the 4-neighbour Laplacian of the greyscale image."""
-    grey = np.asarray(picture.convert("L"), dtype=np.float64)
+    # integer arithmetic is exact here and a good deal faster than float64
+    grey = np.asarray(picture.convert("L"), dtype=np.int32)
     if grey.shape[0] < 3 or grey.shape[1] < 3:
         return 0.0
     lap = (grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:]
-           - 4.0 * grey[1:-1, 1:-1])
-    return float(lap.var())
+           - 4 * grey[1:-1, 1:-1])
+    return float(lap.var(dtype=np.float64))
 
 
 # -- 2. store -------------------------------------------------------------------
@@ -299,6 +301,15 @@ def _write_once(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def examine_and_store(data: bytes, content_type: str | None, max_pixels: int,
+                      store_dir: str) -> tuple[Examined, tuple[str, str]]:
+    """Steps 1 and 2 in one call (for a worker process): the result comes back
+    without the image bytes, which are already in the store."""
+    examined = examine(data, content_type, max_pixels)
+    paths = store_files(Path(store_dir), examined)
+    return replace(examined, original=b"", derivative=b""), paths
 
 
 # -- 3. record ------------------------------------------------------------------

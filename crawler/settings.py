@@ -45,6 +45,12 @@ SETTINGS = [
     Setting("crawl.max_pixels", int, 50_000_000, "Largest image accepted, in pixels (width x "
             "height), checked before decoding: the guard against decompression bombs.",
             min=1, flag=""),
+    Setting("crawl.image_workers", int, 2, "Image decoding workers (decode, derivative, "
+            "hashes), run beside the fetching so that every core is used.", min=1, max=64,
+            flag=""),
+    Setting("crawl.image_processes", bool, True, "Run the image workers as processes "
+            "(no contention with fetching for Python's lock; costs about a second to "
+            "start them); false: threads.", flag=""),
     Setting("crawl.retries", int, 3, "Extra tries after a connection error, timeout, 5xx, 408 "
             "or 429.", min=0, max=20),
     Setting("crawl.backoff", float, 0.5, "Seconds before the first retry; doubled for each "

@@ -2,6 +2,8 @@
 
 import hashlib
 import io
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import imagehash
 import pytest
@@ -9,7 +11,7 @@ from PIL import Image
 
 from catalog import open_catalog
 from crawler.ingest import (DERIVATIVE_SHORT_SIDE, ImageRejected, Ingester, Sighting,
-                            derivative_size, examine)
+                            derivative_size, examine, examine_and_store)
 from tests import crawler_images as imgs
 
 
@@ -82,6 +84,22 @@ def test_bad_bytes_are_refused_with_a_reason(data, content_type, reason):
     with pytest.raises(ImageRejected) as caught:
         examine(data, content_type)
     assert caught.value.reason == reason
+
+
+def test_a_worker_process_stores_the_files_and_sends_back_reasons(tmp_path):
+    # the crawl's image pool: bytes in, files in the store, a small result (or reason) out
+    good, cut = imgs.jpeg(seed=8, width=640, height=480), imgs.jpeg(seed=9)[:-2]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        found, paths = pool.submit(examine_and_store, good, "image/jpeg", 10**8,
+                                   str(tmp_path)).result()
+        with pytest.raises(ImageRejected) as caught:
+            pool.submit(examine_and_store, cut, "image/jpeg", 10**8, str(tmp_path)).result()
+    assert (caught.value.reason, caught.value.detail) == (
+        "truncated", "the JPEG end-of-image marker is missing")
+    assert found.sha256 == hashlib.sha256(good).hexdigest() and found.original == b""
+    assert (tmp_path / paths[0]).read_bytes() == good
+    assert Image.open(tmp_path / paths[1]).size == (341, 256)
 
 
 def test_the_pixel_limit_is_a_setting():
