@@ -27,6 +27,10 @@ from crawler.tally import Tally
 from cragcat.errors import CragcatError
 
 PAGE_KINDS = ("page", "api")
+# A commit costs the catalog tens of milliseconds whatever its size, so results
+# are gathered for up to this long (or MAX_BATCH of them) unless work runs out.
+COMMIT_EVERY = 0.5  # seconds
+MAX_BATCH = 500
 
 
 class PageRejected(CragcatError):
@@ -137,14 +141,19 @@ class Engine:
                 _image_pool(self.budget) as images, \
                 ThreadPoolExecutor(1, thread_name_prefix="catalog") as writer:
             self._pool, self._images = pool, images or pool
+            last_commit = loop.time()
             try:
                 while self._fill(tasks, pending, committing) or pending or committing:
+                    wait_for = None
                     if committing is None and pending:
-                        committing = loop.run_in_executor(
-                            writer, self._commit_and_refill, pending, self._busy(tasks, []))
-                        pending = []
+                        wait_for = last_commit + COMMIT_EVERY - loop.time()
+                        if wait_for <= 0 or self._starving(tasks, pending):
+                            committing = loop.run_in_executor(
+                                writer, self._commit_and_refill, pending, self._busy(tasks, []))
+                            pending, wait_for, last_commit = [], None, loop.time()
                     waiting = set(tasks) | {committing} - {None}
-                    done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                    done, _ = await asyncio.wait(waiting, timeout=wait_for,
+                                                 return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
                         if task is committing:
                             # a failed commit stops the crawl
@@ -162,6 +171,12 @@ class Engine:
         with self.catalog.transaction() as tx:
             self.source.finish(tx)
         return self.tally
+
+    def _starving(self, tasks: dict, pending: list) -> bool:
+        """Commit now rather than on the clock: the crawl has run out of known work
+        (only a commit reads the next queued rows) or the batch is already big."""
+        return (not self._ready and len(tasks) < self.budget.in_flight) or \
+            len(pending) >= MAX_BATCH
 
     # -- choosing work --------------------------------------------------------
     def _fill(self, tasks: dict, pending: list, committing) -> bool:

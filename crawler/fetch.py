@@ -100,7 +100,10 @@ class Fetcher:
         self.robots = RobotsCache(self._robots_text)
         self.requests = 0
         self.retries: Counter = Counter()  # reason -> retries made
-        self._transport = GuardedTransport(guard, max_connections=256, inner=backend)
+        # one connection per request slot: httpcore's pool scans every connection it
+        # holds on every request, so idle extras only cost time
+        self._transport = GuardedTransport(guard, max_connections=throttle.concurrency,
+                                           inner=backend)
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> "Fetcher":

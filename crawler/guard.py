@@ -22,6 +22,7 @@ import httpcore
 import httpx
 
 from cragcat.errors import CragcatError
+from crawler.netstream import AsyncioBackend
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -114,7 +115,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, guard: AddressGuard, inner: httpcore.AsyncNetworkBackend | None = None):
         self.guard = guard
-        self.inner = inner or httpcore.AnyIOBackend()
+        self.inner = inner or AsyncioBackend()
 
     async def connect_tcp(self, host, port, timeout=None, local_address=None,
                           socket_options=None) -> httpcore.AsyncNetworkStream:

@@ -45,6 +45,7 @@ class Throttle:
                  hosts: dict[str, HostPolicy] | None = None):
         self.default = default
         self.policies = {h.lower(): p for h, p in (hosts or {}).items()}
+        self.concurrency = concurrency
         self.global_slots = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, _Host] = {}
 

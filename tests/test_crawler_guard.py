@@ -12,6 +12,7 @@ import httpcore
 import pytest
 
 from crawler.fetch import FetchFailed, Fetcher, FetchSettings
+from crawler.netstream import AsyncioBackend
 from crawler.guard import AddressGuard, AddressRefused, static_resolver, why_not_public
 from crawler.retry import RetryPolicy
 from crawler.throttle import HostPolicy, Throttle
@@ -20,10 +21,10 @@ from tests.crawler_server import serve
 
 
 class RecordingBackend(httpcore.AsyncNetworkBackend):
-    """The real AnyIO backend, with every connect attempt written down first."""
+    """The crawler's real network backend, with every connect attempt written down first."""
 
     def __init__(self):
-        self.inner = httpcore.AnyIOBackend()
+        self.inner = AsyncioBackend()
         self.connects: list[tuple[str, int]] = []
 
     async def connect_tcp(self, host, port, **kwargs):

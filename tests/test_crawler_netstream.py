@@ -1,0 +1,145 @@
+"""The crawler's asyncio network backend under httpcore: plain HTTP, TLS, servers
+that hang up, stall or send more than a buffer holds.
+
+Every server here is a real asyncio server on 127.0.0.1, port 0; TLS uses a
+throwaway certificate authority made by trustme for 127.0.0.1.
+"""
+
+import asyncio
+import ssl
+
+import httpcore
+import pytest
+import trustme
+
+from crawler.netstream import AsyncioBackend
+
+BIG = 9 * 1024 * 1024  # more than the backend buffers before it pauses reading
+
+
+def _answer(body: bytes, keep_alive: bool = True) -> bytes:
+    head = (f"HTTP/1.1 200 OK\r\ncontent-length: {len(body)}\r\n"
+            f"connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n")
+    return head.encode() + body
+
+
+class Server:
+    """Answers every request with ``body``; ``hang_up`` closes each connection after its
+    first answer without saying so (as a server whose keep-alive ran out does);
+    ``stall`` never answers."""
+
+    def __init__(self, body=b"route topo", hang_up=False, stall=False):
+        self.body, self.hang_up, self.stall = body, hang_up, stall
+        self.connections = 0
+
+    async def handle(self, reader, writer):
+        self.connections += 1
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                if self.stall:
+                    await asyncio.sleep(30)
+                writer.write(_answer(self.body))
+                await writer.drain()
+                if self.hang_up:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    async def start(self, ssl_context=None):
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0, ssl=ssl_context)
+        return self.server.sockets[0].getsockname()[1]
+
+
+async def _get(pool, url, timeout=5.0):
+    response = await pool.request("GET", url, extensions={"timeout": {"read": timeout,
+                                                                      "connect": timeout}})
+    return response.status, response.content
+
+
+def test_plain_http_requests_reuse_one_connection():
+    async def scenario():
+        server = Server()
+        port = await server.start()
+        async with httpcore.AsyncConnectionPool(network_backend=AsyncioBackend()) as pool:
+            answers = [await _get(pool, f"http://127.0.0.1:{port}/routes/{n}/") for n in range(5)]
+        server.server.close()
+        return answers, server.connections
+    answers, connections = asyncio.run(scenario())
+    assert answers == [(200, b"route topo")] * 5
+    assert connections == 1
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_not_reused():
+    async def scenario():
+        server = Server(hang_up=True)
+        port = await server.start()
+        async with httpcore.AsyncConnectionPool(network_backend=AsyncioBackend()) as pool:
+            first = await _get(pool, f"http://127.0.0.1:{port}/a/")
+            await asyncio.sleep(0.05)  # let the server's close arrive while the connection idles
+            second = await _get(pool, f"http://127.0.0.1:{port}/b/")
+        server.server.close()
+        return first, second, server.connections
+    first, second, connections = asyncio.run(scenario())
+    assert first == second == (200, b"route topo")
+    assert connections == 2
+
+
+def test_a_body_larger_than_the_buffer_arrives_whole():
+    body = bytes(range(256)) * (BIG // 256)
+
+    async def scenario():
+        server = Server(body=body)
+        port = await server.start()
+        async with httpcore.AsyncConnectionPool(network_backend=AsyncioBackend()) as pool:
+            async with pool.stream("GET", f"http://127.0.0.1:{port}/big/") as response:
+                await asyncio.sleep(0.2)  # let the server fill our buffer past the pause mark
+                received = b"".join([chunk async for chunk in response.aiter_stream()])
+        server.server.close()
+        return received
+    assert asyncio.run(scenario()) == body
+
+
+def test_a_silent_server_is_a_read_timeout():
+    async def scenario():
+        server = Server(stall=True)
+        port = await server.start()
+        async with httpcore.AsyncConnectionPool(network_backend=AsyncioBackend()) as pool:
+            with pytest.raises(httpcore.ReadTimeout):
+                await _get(pool, f"http://127.0.0.1:{port}/", timeout=0.2)
+        server.server.close()
+    asyncio.run(scenario())
+
+
+def test_nothing_listening_is_a_connect_error():
+    async def scenario():
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        server.close()
+        await server.wait_closed()  # the port is free again: nothing listens there
+        with pytest.raises(httpcore.ConnectError):
+            await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=2)
+    asyncio.run(scenario())
+
+
+def test_https_through_start_tls_checks_the_certificate():
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+
+    async def scenario():
+        server = Server(body=b"over tls")
+        port = await server.start(server_context)
+        url = f"https://127.0.0.1:{port}/"
+        async with httpcore.AsyncConnectionPool(ssl_context=trusting,
+                                                network_backend=AsyncioBackend()) as pool:
+            answer = await _get(pool, url)
+        async with httpcore.AsyncConnectionPool(ssl_context=ssl.create_default_context(),
+                                                network_backend=AsyncioBackend()) as pool:
+            with pytest.raises(httpcore.ConnectError):
+                await _get(pool, url)  # a certificate nobody vouches for is refused
+        server.server.close()
+        return answer
+    assert asyncio.run(scenario()) == (200, b"over tls")
