@@ -63,6 +63,7 @@ class Source(Protocol):
     """What the engine needs from a source (see crawler.site and crawler.openbeta)."""
 
     source_id: int
+    parse_anywhere: bool  # parse() and its arguments pickle: it may run in a worker process
 
     def seed(self, tx, frontier: Frontier) -> None: ...
     def request(self, item: FrontierItem) -> Request: ...
@@ -244,8 +245,11 @@ class Engine:
         if not 200 <= fetched.status < 300:
             return _Failed(item, f"http-{fetched.status}", "", fetched.status, fetched.attempts)
         loop = asyncio.get_running_loop()
+        # an HTML page is parsed beside the images (in a worker process when those are
+        # processes), so the event loop does not share the GIL with BeautifulSoup
+        pool = self._images if self.source.parse_anywhere else self._pool
         try:
-            findings = await loop.run_in_executor(self._pool, self.source.parse, item, fetched)
+            findings = await loop.run_in_executor(pool, self.source.parse, item, fetched)
         except PageRejected as exc:
             return _Failed(item, exc.reason, exc.detail, fetched.status, fetched.attempts)
         return _PageDone(item, fetched, findings)

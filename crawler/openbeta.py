@@ -78,6 +78,8 @@ class AreaAnswer:
 
 
 class OpenBetaSource:
+    parse_anywhere = False  # json.loads is quick: not worth a trip to a worker process
+
     def __init__(self, api_url: str, media_url: str, root: str):
         if not root.strip():
             raise UsageError("crawl --source openbeta needs --area NAME_OR_UUID")

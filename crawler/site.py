@@ -19,6 +19,8 @@ from crawler.refs import ImageRef
 
 
 class HtmlSource:
+    parse_anywhere = True  # parse() needs only the profile: it may run in a worker process
+
     def __init__(self, profile: SiteProfile, max_depth: int):
         self.profile = profile
         self.max_depth = max_depth

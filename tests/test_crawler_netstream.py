@@ -143,3 +143,28 @@ def test_https_through_start_tls_checks_the_certificate():
         server.server.close()
         return answer
     assert asyncio.run(scenario()) == (200, b"over tls")
+
+
+def test_the_lean_pool_shares_its_connections_among_many_requests():
+    from crawler.guard import _LeanPool
+
+    async def scenario():
+        crag, boulders = Server(b"crag"), Server(b"boulders")
+        ports = [await crag.start(), await boulders.start()]
+        async with _LeanPool(max_connections=4, max_keepalive_connections=4,
+                             network_backend=AsyncioBackend()) as pool:
+            one_site = await asyncio.gather(*(
+                _get(pool, f"http://127.0.0.1:{ports[0]}/photos/{n}/") for n in range(40)))
+            opened_for_one = crag.connections
+            # two sites at once: an idle connection to one is closed to open one to the other
+            two_sites = await asyncio.gather(*(
+                _get(pool, f"http://127.0.0.1:{ports[n % 2]}/photos/{n}/") for n in range(24)))
+            held = len(pool.connections)
+        crag.server.close()
+        boulders.server.close()
+        return one_site, opened_for_one, two_sites, held
+    one_site, opened_for_one, two_sites, held = asyncio.run(scenario())
+    assert one_site == [(200, b"crag")] * 40
+    assert opened_for_one <= 4  # reused, never more than the pool's size
+    assert [body for _, body in two_sites] == [b"crag", b"boulders"] * 12
+    assert held <= 4
