@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from catalog import open_catalog  # noqa: E402
 from cragcat.settings import registry  # noqa: E402
-from tagger.backend import cpu_threads  # noqa: E402
+from cragcat.cores import spare_cores  # noqa: E402
 from tagger.tagging import TagOptions, tag_catalog  # noqa: E402
 from trainer.artifact import build_transform, load_artifact, save_artifact  # noqa: E402
 from trainer.backbones import create_model, preprocessing, resolve  # noqa: E402
@@ -118,7 +118,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/cragcat/sample-sites")
                         .expanduser())
     args = parser.parse_args()
-    torch.set_num_threads(cpu_threads(args.threads))  # the same for every contender
+    torch.set_num_threads(spare_cores(args.threads))  # the same for every contender
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         catalog = build_catalog(folder, args.size, args.cache, args.photos)

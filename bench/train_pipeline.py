@@ -38,7 +38,7 @@ from samplesite import build_site  # noqa: E402
 from trainer.backbones import preprocessing, resolve  # noqa: E402
 from trainer.data import Augment, PhotoBatches, augment_batch  # noqa: E402
 from trainer.labels import labelled_photos  # noqa: E402
-from trainer.loop import cpu_threads  # noqa: E402
+from cragcat.cores import spare_cores  # noqa: E402
 
 CLASSES = ["glory", "butt", "topo"]
 
@@ -184,7 +184,7 @@ def main() -> None:
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--skip-pipeline", action="store_true")
     args = parser.parse_args()
-    torch.set_num_threads(cpu_threads(0))
+    torch.set_num_threads(spare_cores(0))
     args.work.mkdir(parents=True, exist_ok=True)
     catalog_path = prepare_photos(build_site(args.size, args.seed), args.work, args.photos)
     if not args.skip_pipeline:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import io
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -41,15 +40,6 @@ class Backend:
     device: torch.device
     forward: Callable[[torch.Tensor], torch.Tensor]
     timings: dict[str, float | str] = field(default_factory=dict)
-
-
-def cpu_threads(requested: int) -> int:
-    """``requested``, or the idle cores when it is 0 (at least one)."""
-    if requested > 0:
-        return requested
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
-    return max(1, (cores or 1) - busy)
 
 
 def pick_device(requested: str) -> torch.device:

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 
 import torch
 
-from tagger.backend import Backend, choose_backend, cpu_threads, pick_device
+from cragcat.cores import spare_cores
+from tagger.backend import Backend, choose_backend, pick_device
 from tagger.loader import Batch, Photo, photo_loader
 from tagger.model import photo_transform, pixels_for_model, register_model
 
@@ -170,7 +171,7 @@ def tag_catalog(catalog, artifact, options: TagOptions, progress: Progress | Non
     register_model(catalog, artifact)
     workers = decode_workers(options.workers, device)
     if device.type == "cpu":
-        torch.set_num_threads(cpu_threads(options.threads))
+        torch.set_num_threads(spare_cores(options.threads))
     photos, skipped = photos_to_tag(catalog, artifact.model_id, options.retag)
     summary = TagSummary(start_run(catalog, artifact.model_id, options, threshold, device,
                                    workers, torch.get_num_threads()),

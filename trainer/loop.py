@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -31,15 +30,6 @@ class Device:
         # channels_last speeds up these convolutions on CPU too (oneDNN), 1.4-3x in
         # bench/RESULTS.md (real photos); a 2-d batch (a head-only input) stays as it is.
         return batch.contiguous(memory_format=torch.channels_last) if batch.dim() == 4 else batch
-
-
-def cpu_threads(setting: int) -> int:
-    """Threads for intra-op parallelism: the setting, or the idle cores when it is 0."""
-    if setting > 0:
-        return setting
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
-    return max(1, min(cores or 1, (cores or 1) - busy))
 
 
 def pick_device(choice: str) -> Device:

@@ -25,7 +25,8 @@ from trainer.errors import NotEnoughLabels, TrainingCollapsed
 from trainer.evaluate import choose_threshold, coverage_at, guard_threshold, score
 from trainer.fit import FitResult, fit
 from trainer.labels import LabelledPhoto, labelled_photos, labels_hash
-from trainer.loop import Device, cpu_threads, pick_device, predict_batches
+from cragcat.cores import spare_cores
+from trainer.loop import Device, pick_device, predict_batches
 from trainer.outputs import plot_confusion, plot_curves, plot_threshold, write_misclassified
 from trainer.settings import train_config  # noqa: F401  (re-exported for callers)
 from trainer.splits import assign_splits, split_counts
@@ -130,7 +131,7 @@ def set_up(catalog, config: dict):
     prepared = prepare(catalog, config)
     device = pick_device(config["device"])
     if not device.cuda:
-        torch.set_num_threads(cpu_threads(config["threads"]))
+        torch.set_num_threads(spare_cores(config["threads"]))
     seed_everything(config["seed"])
     arch = resolve(config["backbone"])
     pre = preprocessing(arch)
