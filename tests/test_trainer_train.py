@@ -219,3 +219,25 @@ def test_pretrained_offline_fails_with_the_offline_options(tmp_path):
         for option in ("--backbone efficientnet_lite0", "--weights PATH", "--weights none"):
             assert option in line
         assert "Traceback" not in line
+
+
+def test_sigterm_ends_a_run_as_interrupted_in_the_catalog(tmp_path):
+    """A scheduler's SIGTERM mid-training: the run row says interrupted, not running."""
+    catalog = labelled_catalog(tmp_path / "c.duckdb", per_class=6)
+    (tmp_path / "empty.toml").touch()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cragcat", "train", "--catalog", str(catalog), "--epochs", "500",
+         "--out", str(tmp_path / "runs"), "--config", str(tmp_path / "empty.toml"), *FAST],
+        cwd=Path(__file__).resolve().parent.parent, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:  # wait until epochs are running
+            if line.startswith("epoch 1:"):
+                break
+        proc.terminate()
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 130, rest
+    finally:
+        proc.kill()
+    with open_catalog(catalog, read_only=True) as con:
+        status, message = con.query_one("SELECT status, message FROM train_runs")
+    assert status == "interrupted", message

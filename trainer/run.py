@@ -26,6 +26,7 @@ from trainer.evaluate import choose_threshold, coverage_at, guard_threshold, sco
 from trainer.fit import FitResult, fit
 from trainer.labels import LabelledPhoto, labelled_photos, labels_hash
 from cragcat.cores import spare_cores
+from cragcat.stopping import sigterm_as_interrupt
 from trainer.loop import Device, pick_device, predict_batches
 from trainer.outputs import plot_confusion, plot_curves, plot_threshold, write_misclassified
 from trainer.settings import train_config  # noqa: F401  (re-exported for callers)
@@ -166,8 +167,9 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
         return on_epoch(figures) if on_epoch else None
 
     try:
-        result = fit(model, batches["train"], batches["val"], config, device, pre.mean, pre.std,
-                     out_dir / CHECKPOINT_NAME, meta, each_epoch)
+        with sigterm_as_interrupt():
+            result = fit(model, batches["train"], batches["val"], config, device, pre.mean,
+                         pre.std, out_dir / CHECKPOINT_NAME, meta, each_epoch)
     except KeyboardInterrupt:
         record.finish("interrupted", "interrupted; the best checkpoint so far is kept")
         raise
