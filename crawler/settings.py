@@ -45,8 +45,9 @@ SETTINGS = [
     Setting("crawl.max_pixels", int, 50_000_000, "Largest image accepted, in pixels (width x "
             "height), checked before decoding: the guard against decompression bombs.",
             min=1, flag=""),
-    Setting("crawl.image_workers", int, 2, "Image decoding workers (decode, derivative, "
-            "hashes), run beside the fetching so that every core is used.", min=1, max=64,
+    Setting("crawl.image_workers", int, 2, "Workers for the CPU work of a crawl (image "
+            "decode, derivative, hashes; HTML pages), run beside the fetching so that every "
+            "core is used.", min=1, max=64,
             flag=""),
     Setting("crawl.image_processes", bool, True, "Run the image workers as processes "
             "(no contention with fetching for Python's lock; costs about a second to "
