@@ -33,6 +33,10 @@ WORKING_LONG_SIDE = 800  # drawn at this size at most, then scaled up like a sof
 
 ROUTE_COLOURS = [(230, 30, 30), (250, 220, 0), (30, 120, 250), (20, 200, 60), (255, 255, 255),
                  (255, 120, 0), (230, 0, 200), (0, 230, 230)]
+# Guidebook apps draw thin lines, mostly dark red, orange and yellow.
+APP_COLOURS = [(150, 20, 30), (120, 15, 25), (200, 40, 40), (235, 130, 30), (250, 200, 30),
+               (255, 255, 255), (40, 170, 60)]
+APP_WEIGHTS = [3, 2, 2, 3, 2, 1, 1]
 WORDS = ["Crimp", "Arete", "Slab", "Flake", "Roof", "Groove", "Chimney", "Dihedral", "Pillar",
          "Crack", "Traverse", "Direct", "Variation", "Wall", "Edge", "Lip"]
 
@@ -108,12 +112,17 @@ def draw_routes(img: Image.Image, r: random.Random, hand: bool, bold: bool = Fal
     thin = not (hand or bold)
     width = max(2, int(min(w, h) * (r.uniform(0.003, 0.008) if thin else r.uniform(0.006, 0.014))))
     radius = min(w, h) * (r.uniform(0.012, 0.025) if thin else r.uniform(0.025, 0.045))
-    palette = r.sample(ROUTE_COLOURS, r.randint(1, 3)) if thin else ROUTE_COLOURS
+    palette = (sorted(set(r.choices(APP_COLOURS, APP_WEIGHTS, k=r.randint(1, 3)))) if thin
+               else ROUTE_COLOURS)
     square = thin and r.random() < 0.6
     for k in range(n):
         colour = (20, 20, 20) if hand else r.choice(palette)
         x = left + (right - left) * (k + 0.5 + r.uniform(-0.3, 0.3)) / n
         line = route_line(r, w, h, x, hand, (top, foot))
+        if thin and r.random() < 0.25:  # a traverse or a rising diagonal
+            drift = r.uniform(-0.5, 0.5) * (right - left)
+            line = [(min(max(px + drift * k / len(line), 0.02 * w), 0.98 * w), py)
+                    for k, (px, py) in enumerate(line)]
         if r.random() < 0.3:
             dashed(draw, line, colour, width, min(w, h) * 0.02)
         else:
@@ -127,7 +136,8 @@ def draw_routes(img: Image.Image, r: random.Random, hand: bool, bold: bool = Fal
                          outline=colour if not hand else (20, 20, 20), width=max(1, width // 2))
         foot_end = line[0]
         fill = (255, 255, 255) if hand else colour
-        marker(draw, foot_end[0], foot_end[1] + radius * 1.2, radius, k + 1, fill, (0, 0, 0), square)
+        ink = (255, 255, 255) if thin and sum(colour) < 400 else (0, 0, 0)
+        marker(draw, foot_end[0], foot_end[1] + radius * 1.2, radius, k + 1, fill, ink, square)
         if r.random() < (0.5 if not thin else 0.1):
             mid = line[len(line) // 2]
             draw.text((mid[0] + radius, mid[1]), route_label(r), fill=(0, 0, 0) if hand else (255, 255, 255),
@@ -153,6 +163,8 @@ def legend(img: Image.Image, r: random.Random, n: int, hand: bool) -> None:
 def topo_photo(w: int, h: int, r: random.Random) -> Image.Image:
     """A photo of a crag or boulder with its routes drawn on: thin lines, small numbers."""
     img, face = scenery.crag_scene(w, h, r)
+    if r.random() < 0.3:
+        scenery.crash_pads(img, r, face[3])
     draw_routes(img, r, hand=False, bold=r.random() < 0.15, face=face)
     return img
 
@@ -214,7 +226,7 @@ def glory_on_crag(w: int, h: int, r: random.Random) -> Image.Image:
     img, (left, top, right, foot) = scenery.crag_scene(w, h, r)
     draw = ImageDraw.Draw(img)
     if r.random() < 0.4:  # bouldering: crash pads at the foot
-        crash_pads(draw, r, w, h, foot)
+        scenery.crash_pads(img, r, foot)
     size = h * r.uniform(0.25, 0.7)
     x = r.uniform(left + 0.15 * (right - left), right - 0.15 * (right - left))
     y = min(max(top + size * 0.45, r.uniform(top, foot)), foot - size * 0.2)
@@ -222,14 +234,6 @@ def glory_on_crag(w: int, h: int, r: random.Random) -> Image.Image:
         climber.rope(draw, (x, y), (x + r.uniform(-0.1, 0.1) * w, h), r, max(1, size * 0.015))
     climber.from_side(draw, x, y, size, r)
     return img
-
-
-def crash_pads(draw: ImageDraw.ImageDraw, r: random.Random, w: int, h: int, foot: float) -> None:
-    for _ in range(r.randint(1, 3)):
-        x, pw = r.uniform(0, w), w * r.uniform(0.12, 0.3)
-        y, ph = min(foot, h * 0.95), h * r.uniform(0.04, 0.1)
-        colour = jitter(r.choice([(40, 40, 45), (30, 90, 170), (200, 60, 40), (60, 120, 60)]), r)
-        draw.polygon([(x, y), (x + pw, y), (x + pw * 1.1, y + ph), (x - pw * 0.1, y + ph)], fill=colour)
 
 
 def glory_above(w: int, h: int, r: random.Random) -> Image.Image:

@@ -153,10 +153,16 @@ def crag_scene(w: int, h: int, r: random.Random) -> tuple[Image.Image, tuple[flo
     """A photographed crag or boulder: sky and trees above, a shaded face, ground below.
 
     Returns the picture and the face's box (left, top, right, foot) for what is
-    drawn on it: route lines, a climber.
+    drawn on it: route lines, a climber. Half are a boulder standing whole in
+    the frame, half a crag running out of it.
     """
-    top, foot = h * r.uniform(0.0, 0.35), h * r.uniform(0.7, 1.0)
-    left, right = w * r.uniform(-0.2, 0.15), w * r.uniform(0.85, 1.2)
+    boulder = r.random() < 0.5
+    if boulder:
+        top, foot = h * r.uniform(0.1, 0.45), h * r.uniform(0.75, 1.0)
+        left, right = w * r.uniform(0.0, 0.3), w * r.uniform(0.7, 1.0)
+    else:
+        top, foot = h * r.uniform(0.0, 0.35), h * r.uniform(0.7, 1.0)
+        left, right = w * r.uniform(-0.2, 0.15), w * r.uniform(0.85, 1.2)
     img = sky(w, h, r)
     leaves, cover = foliage(w, h, r)
     rows = np.linspace(0, 1, h, dtype=np.float32)[:, None]
@@ -164,24 +170,37 @@ def crag_scene(w: int, h: int, r: random.Random) -> tuple[Image.Image, tuple[flo
     img.paste(leaves, (0, 0), Image.fromarray((canopy * 255).astype(np.uint8), "L"))
     ground(img, r, foot)
     face = shaded(rock(w, h, r), r)
-    img.paste(face, (0, 0), crag_mask(w, h, r, (left, top, right, foot)))
+    img.paste(face, (0, 0), crag_mask(w, h, r, (left, top, right, foot), boulder))
     if r.random() < 0.4:
         trunks(img, r)
     return img, (max(left, 0), top, min(right, w), foot)
 
 
-def crag_mask(w: int, h: int, r: random.Random, box) -> Image.Image:
-    """The crag's outline: a rough skyline on top, a foot, sides in or out of frame."""
+def crag_mask(w: int, h: int, r: random.Random, box, boulder: bool) -> Image.Image:
+    """The outline: a rough skyline (domed for a boulder), a foot, the sides."""
     left, top, right, foot = box
     mask = Image.new("L", (w, h), 0)
     skyline, x = [], left
     while x < right:
-        skyline.append((x, top + r.uniform(-0.06, 0.08) * h))
-        x += w * r.uniform(0.05, 0.2)
-    skyline.append((right, top + r.uniform(0.0, 0.15) * h))
+        t = (x - left) / max(right - left, 1)
+        dome = (1 - np.sin(np.pi * t)) * (foot - top) * 0.5 if boulder else 0.0
+        skyline.append((x, top + dome + r.uniform(-0.04, 0.06) * h))
+        x += w * r.uniform(0.04, 0.15)
+    skyline.append((right, top + (foot - top) * (0.5 if boulder else 0.0) + r.uniform(0, 0.1) * h))
     base = [(right, foot + r.uniform(-0.04, 0.02) * h), (left, foot + r.uniform(-0.04, 0.02) * h)]
     ImageDraw.Draw(mask).polygon(skyline + base, fill=255)
     return mask.filter(ImageFilter.GaussianBlur(1))
+
+
+def crash_pads(img: Image.Image, r: random.Random, foot: float) -> None:
+    """Bouldering mats on the ground at the foot of the face."""
+    w, h = img.size
+    draw = ImageDraw.Draw(img)
+    for _ in range(r.randint(1, 3)):
+        x, pw = r.uniform(0, w), w * r.uniform(0.12, 0.3)
+        y, ph = min(foot, h * 0.95), h * r.uniform(0.04, 0.1)
+        colour = jitter(r.choice([(40, 40, 45), (30, 90, 170), (200, 60, 40), (60, 120, 60)]), r)
+        draw.polygon([(x, y), (x + pw, y), (x + pw * 1.1, y + ph), (x - pw * 0.1, y + ph)], fill=colour)
 
 
 def shaded(face: Image.Image, r: random.Random) -> Image.Image:
