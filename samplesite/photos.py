@@ -29,7 +29,8 @@ from samplesite import climber, scenery
 from samplesite.scenery import font, jitter
 
 CLASSES = ("glory", "butt", "topo", "other")
-WORKING_LONG_SIDE = 800  # drawn at this size at most, then scaled up like a soft photo
+WORKING_LONG_SIDE = 640  # drawn at this size at most, then scaled up like a soft photo (the
+# model sees a 256 px derivative; 640 keeps the grain and fine lines and paints in 2/3 the time)
 
 ROUTE_COLOURS = [(230, 30, 30), (250, 220, 0), (30, 120, 250), (20, 200, 60), (255, 255, 255),
                  (255, 120, 0), (230, 0, 200), (0, 230, 230)]
