@@ -1,20 +1,23 @@
 """Paint one photo of a class: topo, glory, butt or other.
 
-What makes the classes differ is structure, not colour:
+What makes the classes differ is what tells them apart in real photos, not
+the background (generator v5, measured by bench/sample_site_transfer.py):
 
-- **topo**: rock filling the frame, crossed bottom-to-top by coloured route
-  lines (solid or dashed), numbered circles at their feet, anchors at their
-  tops and text labels; a share is drawn by hand: black lines and text on
-  white paper, a crag outline instead of rock.
-- **glory**: sky and distant landscape with a wall beside or below; one small
-  whole climber on the wall (side view) or a helmet-first figure from above
-  with the ground far below.
+- **topo**: mostly a photographed crag or whole boulder (sky and trees above,
+  a shaded, grainy face, ground and sometimes crash pads below) crossed by
+  thin route lines in app colours (dark red, orange, yellow), small numbered
+  squares or circles at their feet, the odd traverse, rarely a text label or
+  a legend; a tenth drawn by hand: black lines on paper.
+- **glory**: a climber on the same kind of crag scene (pads under boulderers),
+  or beside a wall with sky and landscape, from above, or distant on a tower.
 - **butt**: sky behind, the wall converging upwards, and one large figure from
   below: legs from the bottom edge, rear and harness in the middle of the
   frame.
 - **other**: a landscape, a pile of gear on the ground, an approach trail, or
-  a plain crag face with nobody on it.
+  a plain crag scene with nobody on it (what overlay topos are drawn on).
 
+Every photo but a hand-drawn topo then gets a camera's finish: exposure,
+contrast, colour cast, softness, vignetting and (half of them) sensor grain.
 Pose, scale, position, palette (shared between classes), lighting and blur
 all vary with the seed.
 """
