@@ -82,28 +82,41 @@ def cnn_features(site_dir: Path, photos: list[dict], model) -> np.ndarray:
     return np.concatenate(rows)
 
 
+def colour_histogram(img: Image.Image) -> np.ndarray:
+    """An 8x8x8 RGB histogram of a 64x64 copy: colour alone, no structure."""
+    pixels = np.asarray(img.convert("RGB").resize((64, 64)), np.int64) // 32
+    index = pixels[..., 0] * 64 + pixels[..., 1] * 8 + pixels[..., 2]
+    return np.bincount(index.ravel(), minlength=512) / index.size
+
+
 def colour_features(site_dir: Path, photos: list[dict]) -> np.ndarray:
-    rows = []
-    for p in photos:
-        pixels = np.asarray(load_rgb(site_dir, p, 64).resize((64, 64)), np.int64) // 32
-        index = pixels[..., 0] * 64 + pixels[..., 1] * 8 + pixels[..., 2]
-        rows.append(np.bincount(index.ravel(), minlength=512) / index.size)
-    return np.asarray(rows, np.float32)
+    return np.asarray([colour_histogram(load_rgb(site_dir, p, 64)) for p in photos], np.float32)
 
 
-def probe_accuracy(train_x, train_y, test_x, test_y, epochs: int = 300) -> float:
-    """Multinomial logistic regression (standardised features, weight decay)."""
+def fit_probe(train_x, train_y, classes: int, epochs: int = 300):
+    """Multinomial logistic regression (standardised features, weight decay, classes
+    weighted by inverse frequency); returns features -> predicted class indices."""
     mean, std = train_x.mean(0), train_x.std(0) + 1e-6
     tx = torch.from_numpy((train_x - mean) / std)
-    vx = torch.from_numpy((test_x - mean) / std)
-    ty = torch.tensor(train_y)
-    layer = torch.nn.Linear(tx.shape[1], len(CLASSES))
+    ty = torch.as_tensor(np.asarray(train_y), dtype=torch.long)
+    counts = torch.bincount(ty, minlength=classes).float().clamp(min=1)
+    weight = counts.sum() / (classes * counts)
+    layer = torch.nn.Linear(tx.shape[1], classes)
     opt = torch.optim.Adam(layer.parameters(), lr=0.01, weight_decay=1e-3)
     for _ in range(epochs):
         opt.zero_grad()
-        torch.nn.functional.cross_entropy(layer(tx), ty).backward()
+        torch.nn.functional.cross_entropy(layer(tx), ty, weight=weight).backward()
         opt.step()
-    return float((layer(vx).argmax(1).numpy() == np.asarray(test_y)).mean())
+
+    def predict(x) -> np.ndarray:
+        with torch.no_grad():
+            return layer(torch.from_numpy((x - mean) / std)).argmax(1).numpy()
+    return predict
+
+
+def probe_accuracy(train_x, train_y, test_x, test_y) -> float:
+    predicted = fit_probe(train_x, train_y, len(CLASSES))(test_x)
+    return float((predicted == np.asarray(test_y)).mean())
 
 
 def main() -> None:

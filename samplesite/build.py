@@ -27,7 +27,7 @@ from samplesite.plan import PRIVATE_PAGE, Planner, Shot
 from samplesite.profile import SAMPLE_PROFILE
 from samplesite.render import render_job, render_jobs
 
-GENERATOR_VERSION = 4  # bump when the output changes, so old cached sites are not reused
+GENERATOR_VERSION = 5  # bump when the output changes, so old cached sites are not reused
 PAGE_SIZE = {"tiny": 4, "small": 6, "large": 8}
 CRAWL_DELAY = 0.05  # seconds; small so that polite test crawls stay quick
 ROBOTS_DISALLOWED = ["/private/", "/edit/", "/search"]

@@ -59,11 +59,12 @@ def from_side(draw: ImageDraw.ImageDraw, x: float, y: float, size: float,
     t = size * 0.09  # limb thickness
     lean = r.uniform(-15, 15)
     shoulder = _polar(x, y, size * 0.32, 90 + lean)
+    arms = look.skin if r.random() < 0.5 else look.top  # bare arms or sleeves
     for side in (-1, 1):  # arms: one high, one lower, bent at the elbow
         reach = 90 + side * r.uniform(10, 45)
         elbow = _polar(*shoulder, size * 0.17, reach + side * r.uniform(0, 35))
         hand = _polar(*elbow, size * 0.17, reach)
-        limb(draw, [shoulder, elbow, hand], t * 0.8, look.top)
+        limb(draw, [shoulder, elbow, hand], t * 0.8, arms)
         draw.ellipse([hand[0] - t * 0.5, hand[1] - t * 0.5, hand[0] + t * 0.5, hand[1] + t * 0.5], fill=look.skin)
     for side in (-1, 1):  # legs: knees out, feet on holds
         knee = _polar(x, y, size * 0.24, 270 + side * r.uniform(20, 70))

@@ -1,20 +1,23 @@
 """Paint one photo of a class: topo, glory, butt or other.
 
-What makes the classes differ is structure, not colour:
+What makes the classes differ is what tells them apart in real photos, not
+the background (generator v5, measured by bench/sample_site_transfer.py):
 
-- **topo**: rock filling the frame, crossed bottom-to-top by coloured route
-  lines (solid or dashed), numbered circles at their feet, anchors at their
-  tops and text labels; a share is drawn by hand: black lines and text on
-  white paper, a crag outline instead of rock.
-- **glory**: sky and distant landscape with a wall beside or below; one small
-  whole climber on the wall (side view) or a helmet-first figure from above
-  with the ground far below.
+- **topo**: mostly a photographed crag or whole boulder (sky and trees above,
+  a shaded, grainy face, ground and sometimes crash pads below) crossed by
+  thin route lines in app colours (dark red, orange, yellow), small numbered
+  squares or circles at their feet, the odd traverse, rarely a text label or
+  a legend; a tenth drawn by hand: black lines on paper.
+- **glory**: a climber on the same kind of crag scene (pads under boulderers),
+  or beside a wall with sky and landscape, from above, or distant on a tower.
 - **butt**: sky behind, the wall converging upwards, and one large figure from
   below: legs from the bottom edge, rear and harness in the middle of the
   frame.
 - **other**: a landscape, a pile of gear on the ground, an approach trail, or
-  a plain crag face with nobody on it.
+  a plain crag scene with nobody on it (what overlay topos are drawn on).
 
+Every photo but a hand-drawn topo then gets a camera's finish: exposure,
+contrast, colour cast, softness, vignetting and (half of them) sensor grain.
 Pose, scale, position, palette (shared between classes), lighting and blur
 all vary with the seed.
 """
@@ -29,10 +32,15 @@ from samplesite import climber, scenery
 from samplesite.scenery import font, jitter
 
 CLASSES = ("glory", "butt", "topo", "other")
-WORKING_LONG_SIDE = 800  # drawn at this size at most, then scaled up like a soft photo
+WORKING_LONG_SIDE = 640  # drawn at this size at most, then scaled up like a soft photo (the
+# model sees a 256 px derivative; 640 keeps the grain and fine lines and paints in 2/3 the time)
 
 ROUTE_COLOURS = [(230, 30, 30), (250, 220, 0), (30, 120, 250), (20, 200, 60), (255, 255, 255),
                  (255, 120, 0), (230, 0, 200), (0, 230, 230)]
+# Guidebook apps draw thin lines, mostly dark red, orange and yellow.
+APP_COLOURS = [(150, 20, 30), (120, 15, 25), (200, 40, 40), (235, 130, 30), (250, 200, 30),
+               (255, 255, 255), (40, 170, 60)]
+APP_WEIGHTS = [3, 2, 2, 3, 2, 1, 1]
 WORDS = ["Crimp", "Arete", "Slab", "Flake", "Roof", "Groove", "Chimney", "Dihedral", "Pillar",
          "Crack", "Traverse", "Direct", "Variation", "Wall", "Edge", "Lip"]
 
@@ -43,7 +51,7 @@ def paint(cls: str, style: str, w: int, h: int, r: random.Random) -> Image.Image
     ww, wh = max(64, round(w * scale)), max(64, round(h * scale))
     img = STYLES[cls][style](ww, wh, r)
     if style != "hand_drawn":
-        img = scenery.light(img, r)
+        img = scenery.sensor(scenery.light(img, r), r)
     if (ww, wh) != (w, h):
         img = img.resize((w, h), Image.BILINEAR)
     return img
@@ -62,9 +70,12 @@ def route_label(r: random.Random) -> str:
     return f"{r.choice(WORDS)} {r.choice(WORDS)} {grade}"
 
 
-def route_line(r: random.Random, w: int, h: int, x: float, hand: bool) -> list[tuple[float, float]]:
+def route_line(r: random.Random, w: int, h: int, x: float, hand: bool,
+               span: tuple[float, float] | None = None) -> list[tuple[float, float]]:
     """A route from the foot of the crag to the top, wandering like climbing does."""
-    y_top, y_foot = h * r.uniform(0.05, 0.25), h * r.uniform(0.8, 0.95)
+    top, foot = span or (0.0, h)
+    y_top = top + (foot - top) * r.uniform(0.0, 0.25)
+    y_foot = top + (foot - top) * r.uniform(0.75, 0.97)
     steps = r.randint(4, 9)
     points = []
     for k in range(steps + 1):
@@ -85,38 +96,57 @@ def dashed(draw: ImageDraw.ImageDraw, points, colour, width: int, dash: float) -
 
 
 def marker(draw: ImageDraw.ImageDraw, x: float, y: float, radius: float, number: int,
-           fill, ink) -> None:
-    draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=fill, outline=ink,
-                 width=max(1, int(radius / 6)))
-    draw.text((x, y), str(number), fill=ink, font=font(int(radius * 1.2)), anchor="mm")
+           fill, ink, square: bool = False) -> None:
+    box = [x - radius, y - radius, x + radius, y + radius]
+    if square:  # guidebook apps mark a route's start with a small numbered square
+        draw.rectangle(box, fill=fill, outline=ink, width=max(1, int(radius / 6)))
+    else:
+        draw.ellipse(box, fill=fill, outline=ink, width=max(1, int(radius / 6)))
+    draw.text((x, y), str(number), fill=ink, font=font(int(radius * 1.3)), anchor="mm")
 
 
-def draw_routes(img: Image.Image, r: random.Random, hand: bool) -> None:
+def draw_routes(img: Image.Image, r: random.Random, hand: bool, bold: bool = False,
+                face: tuple[float, float, float, float] | None = None) -> None:
+    """Route lines over a crag: thin and bright on photos (bold ones for overlays that
+    must stay clearly different from their plain photo), numbered at their feet."""
     w, h = img.size
+    left, top, right, foot = face or (0.0, 0.0, w, h)
     draw = ImageDraw.Draw(img)
-    n = r.randint(2, 8)
-    width = max(2, int(min(w, h) * r.uniform(0.006, 0.014)))
-    radius = min(w, h) * r.uniform(0.025, 0.045)
+    n = r.randint(1, 8)
+    thin = not (hand or bold)
+    width = max(2, int(min(w, h) * (r.uniform(0.003, 0.008) if thin else r.uniform(0.006, 0.014))))
+    radius = min(w, h) * (r.uniform(0.012, 0.025) if thin else r.uniform(0.025, 0.045))
+    palette = (sorted(set(r.choices(APP_COLOURS, APP_WEIGHTS, k=r.randint(1, 3)))) if thin
+               else ROUTE_COLOURS)
+    square = thin and r.random() < 0.6
     for k in range(n):
-        colour = (20, 20, 20) if hand else r.choice(ROUTE_COLOURS)
-        line = route_line(r, w, h, w * (k + 0.5 + r.uniform(-0.3, 0.3)) / n, hand)
+        colour = (20, 20, 20) if hand else r.choice(palette)
+        x = left + (right - left) * (k + 0.5 + r.uniform(-0.3, 0.3)) / n
+        line = route_line(r, w, h, x, hand, (top, foot))
+        if thin and r.random() < 0.25:  # a traverse or a rising diagonal
+            drift = r.uniform(-0.5, 0.5) * (right - left)
+            line = [(min(max(px + drift * k / len(line), 0.02 * w), 0.98 * w), py)
+                    for k, (px, py) in enumerate(line)]
         if r.random() < 0.3:
             dashed(draw, line, colour, width, min(w, h) * 0.02)
         else:
-            if not hand:  # a dark halo keeps the line readable on rock
-                draw.line(line, fill=(15, 15, 15), width=width + 4, joint="curve")
+            if not hand and (not thin or r.random() < 0.3):  # a dark halo keeps it readable
+                draw.line(line, fill=(15, 15, 15), width=width + max(2, width // 2), joint="curve")
             draw.line(line, fill=colour, width=width, joint="curve")
-        top = line[-1]
-        draw.ellipse([top[0] - width * 1.5, top[1] - width * 1.5, top[0] + width * 1.5, top[1] + width * 1.5],
-                     outline=colour if not hand else (20, 20, 20), width=max(1, width // 2))
-        foot = line[0]
+        top_end = line[-1]
+        if not thin or r.random() < 0.4:  # the anchor, or an arrow head on app topos
+            d = width * 1.5
+            draw.ellipse([top_end[0] - d, top_end[1] - d, top_end[0] + d, top_end[1] + d],
+                         outline=colour if not hand else (20, 20, 20), width=max(1, width // 2))
+        foot_end = line[0]
         fill = (255, 255, 255) if hand else colour
-        marker(draw, foot[0], foot[1] + radius * 1.2, radius, k + 1, fill, (0, 0, 0))
-        if r.random() < 0.5:
+        ink = (255, 255, 255) if thin and sum(colour) < 400 else (0, 0, 0)
+        marker(draw, foot_end[0], foot_end[1] + radius * 1.2, radius, k + 1, fill, ink, square)
+        if r.random() < (0.5 if not thin else 0.1):
             mid = line[len(line) // 2]
             draw.text((mid[0] + radius, mid[1]), route_label(r), fill=(0, 0, 0) if hand else (255, 255, 255),
                       font=font(int(radius * 0.9)), stroke_width=0 if hand else 2, stroke_fill=(0, 0, 0))
-    if r.random() < 0.6:
+    if r.random() < (0.6 if not thin else 0.1):
         legend(img, r, n, hand)
 
 
@@ -135,11 +165,11 @@ def legend(img: Image.Image, r: random.Random, n: int, hand: bool) -> None:
 
 
 def topo_photo(w: int, h: int, r: random.Random) -> Image.Image:
-    img = scenery.rock(w, h, r)
-    if r.random() < 0.4:  # a strip of sky above the crag
-        sky_h = int(h * r.uniform(0.05, 0.15))
-        img.paste(scenery.sky(w, sky_h, r), (0, 0))
-    draw_routes(img, r, hand=False)
+    """A photo of a crag or boulder with its routes drawn on: thin lines, small numbers."""
+    img, face = scenery.crag_scene(w, h, r)
+    if r.random() < 0.3:
+        scenery.crash_pads(img, r, face[3])
+    draw_routes(img, r, hand=False, bold=r.random() < 0.15, face=face)
     return img
 
 
@@ -186,11 +216,26 @@ def glory_side(w: int, h: int, r: random.Random) -> Image.Image:
     x0 = 0 if left else w - wall.width
     img.paste(wall, (x0, 0), mask)
     draw = ImageDraw.Draw(img)
-    size = h * r.uniform(0.15, 0.45)
+    size = h * r.uniform(0.25, 0.6)
     edge_x = x0 + (wall_w * 0.95 if left else wall.width - wall_w * 0.95)
     x = edge_x + (-1 if left else 1) * size * r.uniform(0.0, 0.4)
     y = h * r.uniform(0.3, 0.7)
     climber.rope(draw, (x, y), (x + r.uniform(-0.1, 0.1) * w, h), r, max(1, size * 0.02))
+    climber.from_side(draw, x, y, size, r)
+    return img
+
+
+def glory_on_crag(w: int, h: int, r: random.Random) -> Image.Image:
+    """A climber on a crag or boulder photographed from the side: trees, ground, pads."""
+    img, (left, top, right, foot) = scenery.crag_scene(w, h, r)
+    draw = ImageDraw.Draw(img)
+    if r.random() < 0.4:  # bouldering: crash pads at the foot
+        scenery.crash_pads(img, r, foot)
+    size = h * r.uniform(0.25, 0.7)
+    x = r.uniform(left + 0.15 * (right - left), right - 0.15 * (right - left))
+    y = min(max(top + size * 0.45, r.uniform(top, foot)), foot - size * 0.2)
+    if r.random() < 0.6:
+        climber.rope(draw, (x, y), (x + r.uniform(-0.1, 0.1) * w, h), r, max(1, size * 0.015))
     climber.from_side(draw, x, y, size, r)
     return img
 
@@ -311,18 +356,17 @@ def approach_trail(w: int, h: int, r: random.Random) -> Image.Image:
 
 def crag_face(w: int, h: int, r: random.Random) -> Image.Image:
     """A crag with nobody on it: the plain photo that topos get drawn on."""
-    img = scenery.rock(w, h, r)
-    if r.random() < 0.4:
-        img.paste(scenery.sky(w, int(h * r.uniform(0.05, 0.15)), r), (0, 0))
-    return img
+    return scenery.crag_scene(w, h, r)[0]
 
 
 STYLES = {
     "topo": {"photo": topo_photo, "hand_drawn": topo_hand_drawn},
-    "glory": {"side": glory_side, "above": glory_above, "distant": glory_distant},
+    "glory": {"crag": glory_on_crag, "side": glory_side, "above": glory_above,
+              "distant": glory_distant},
     "butt": {"from_below": butt_from_below},
     "other": {"landscape": landscape, "gear": gear, "approach": approach_trail, "crag": crag_face},
 }
-STYLE_WEIGHTS = {("topo", "photo"): 0.7, ("topo", "hand_drawn"): 0.3,
-                 ("glory", "side"): 0.5, ("glory", "above"): 0.3, ("glory", "distant"): 0.2,
+STYLE_WEIGHTS = {("topo", "photo"): 0.9, ("topo", "hand_drawn"): 0.1,
+                 ("glory", "crag"): 0.45, ("glory", "side"): 0.25, ("glory", "above"): 0.2,
+                 ("glory", "distant"): 0.1,
                  ("other", "crag"): 0.5}

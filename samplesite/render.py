@@ -29,7 +29,7 @@ def render_job(job: Task, seed: int, www: Path) -> dict[str, dict]:
             data, size, enc = original, picture.size, job.encoding
         elif kind == "topo_over_photo":
             topo = picture.copy()
-            draw_routes(topo, r, hand=False)
+            draw_routes(topo, r, hand=False, bold=True)  # thin lines would look like a copy
             data, size, enc = encode(topo, encoding), topo.size, encoding
         else:
             img, enc = variant(picture, kind, r, credit)
