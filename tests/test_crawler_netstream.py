@@ -51,6 +51,14 @@ class Server:
         return self.server.sockets[0].getsockname()[1]
 
 
+async def _until(condition, seconds=5.0):
+    """Poll ``condition`` on the event loop until it holds (fail after ``seconds``)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition never held"
+        await asyncio.sleep(0.01)
+
+
 async def _get(pool, url, timeout=5.0):
     response = await pool.request("GET", url, extensions={"timeout": {"read": timeout,
                                                                       "connect": timeout}})
@@ -76,7 +84,8 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_not_reused():
         port = await server.start()
         async with httpcore.AsyncConnectionPool(network_backend=AsyncioBackend()) as pool:
             first = await _get(pool, f"http://127.0.0.1:{port}/a/")
-            await asyncio.sleep(0.05)  # let the server's close arrive while the connection idles
+            # the server's close arrives while the connection idles in the pool
+            await _until(lambda: not pool.connections or pool.connections[0].has_expired())
             second = await _get(pool, f"http://127.0.0.1:{port}/b/")
         server.server.close()
         return first, second, server.connections
@@ -85,19 +94,25 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_not_reused():
     assert connections == 2
 
 
-def test_a_body_larger_than_the_buffer_arrives_whole():
+def test_a_body_larger_than_the_buffer_pauses_the_socket_and_arrives_whole():
     body = bytes(range(256)) * (BIG // 256)
 
     async def scenario():
         server = Server(body=body)
         port = await server.start()
-        async with httpcore.AsyncConnectionPool(network_backend=AsyncioBackend()) as pool:
-            async with pool.stream("GET", f"http://127.0.0.1:{port}/big/") as response:
-                await asyncio.sleep(0.2)  # let the server fill our buffer past the pause mark
-                received = b"".join([chunk async for chunk in response.aiter_stream()])
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        await stream.write(b"GET /big/ HTTP/1.1\r\nhost: crag\r\n\r\n", timeout=5)
+        connection = stream._connection
+        await _until(lambda: connection._paused)  # unread bytes passed the mark: reading stops
+        received = bytearray()
+        while len(received) < len(_answer(body)):
+            received += await stream.read(65536, timeout=5)
+        await stream.aclose()
         server.server.close()
-        return received
-    assert asyncio.run(scenario()) == body
+        return bytes(received), connection._paused
+    received, paused_at_end = asyncio.run(scenario())
+    assert received == _answer(body)
+    assert not paused_at_end  # reading resumed as the buffer drained
 
 
 def test_a_silent_server_is_a_read_timeout():
