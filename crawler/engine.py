@@ -174,9 +174,10 @@ class Engine:
         return self.tally
 
     def _starving(self, tasks: dict, pending: list) -> bool:
-        """Commit now rather than on the clock: the crawl has run out of known work
-        (only a commit reads the next queued rows) or the batch is already big."""
-        return (not self._ready and len(tasks) < self.budget.in_flight) or \
+        """Commit now rather than on the clock: nothing else is in flight, the crawl
+        has run out of known work (only a commit reads the next queued rows), or the
+        batch is already big."""
+        return not tasks or (not self._ready and len(tasks) < self.budget.in_flight) or \
             len(pending) >= MAX_BATCH
 
     # -- choosing work --------------------------------------------------------
