@@ -2,17 +2,16 @@
 of the sample site's GraphQL endpoint yields the manifest's images and sightings."""
 
 import json
-import re
 
 import pytest
 from click.testing import CliRunner
-from graphql import build_schema, parse, validate
+from graphql import parse, validate
 
 from catalog import open_catalog
 from crawler.cli import crawl
 from crawler.openbeta import QUERIES
 from tests import crawler_truth as truth
-from tests.conftest import shared_folder
+from tests.conftest import real_openbeta_schema
 
 CONFIG = """
 [crawl]
@@ -23,24 +22,9 @@ backoff = 0.05
 """
 
 
-def real_schema():
-    """The real OpenBeta schema, merged as ../shared/openbeta-schema/SOURCE.md says."""
-    folder = shared_folder("openbeta-schema")
-    parts, seen = ["scalar Date", "scalar MUUID"], set()
-    for path in sorted(folder.glob("*.gql")):
-        text = path.read_text()
-        for root in ("Query", "Mutation"):
-            if re.search(rf"^type {root}\b", text, re.M):
-                if root in seen:
-                    text = re.sub(rf"^type {root}\b", f"extend type {root}", text, flags=re.M)
-                seen.add(root)
-        parts.append(text)
-    return build_schema("\n".join(parts))
-
-
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_every_query_validates_against_the_real_schema(name):
-    errors = validate(real_schema(), parse(QUERIES[name]))
+    errors = validate(real_openbeta_schema(), parse(QUERIES[name]))
     assert not errors, [e.message for e in errors]
 
 

@@ -3,7 +3,6 @@ one (checked against ../shared/openbeta-schema), real-client queries work and
 point to media the same server serves."""
 
 import hashlib
-import re
 
 import httpx
 import pytest
@@ -11,7 +10,7 @@ from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTy
                      GraphQLObjectType, GraphQLScalarType, build_schema, parse, validate)
 
 from samplesite.graphql_api import SCHEMA_SDL
-from tests.conftest import shared_folder
+from tests.conftest import real_openbeta_schema
 
 AREA_TREE = """
 query Countries {
@@ -55,23 +54,9 @@ query Climb($uuid: ID) {
 CLIENT_QUERIES = [AREA_TREE, AREA, AREAS_FILTERED, CLIMB]
 
 
-def real_schema_sdl(folder) -> str:
-    """The real schema's files merged the way SOURCE.md describes."""
-    parts, seen = ["scalar Date", "scalar MUUID"], set()
-    for path in sorted(folder.glob("*.gql")):
-        text = path.read_text()
-        for root in ("Query", "Mutation"):
-            if re.search(rf"^type {root}\b", text, re.M):
-                if root in seen:
-                    text = re.sub(rf"^type {root}\b", f"extend type {root}", text, flags=re.M)
-                seen.add(root)
-        parts.append(text)
-    return "\n".join(parts)
-
-
 @pytest.fixture(scope="module")
 def real_schema():
-    return build_schema(real_schema_sdl(shared_folder("openbeta-schema")))
+    return real_openbeta_schema()
 
 
 def subset_problems(ours, real) -> list[str]:
