@@ -20,9 +20,9 @@ from typing import Any, Callable, Protocol
 
 from crawler.fetch import FetchFailed, Fetched, Fetcher
 from crawler.frontier import Finished, Frontier, FrontierItem
-from crawler.ingest import (Examined, ImageRejected, Outcome, examine_and_store,
+from crawler.ingest import (Examined, ImageRejected, Outcome, Sighting, examine_and_store,
                             record_images, sha256_of)
-from crawler.refs import ImageRef, add_refs, sightings_for
+from crawler.refs import add_refs, sightings_for
 from crawler.tally import Tally
 from cragcat.errors import CragcatError
 
@@ -54,7 +54,7 @@ class Request:
 class Discoveries:
     """What the pages of one batch point to; written with one statement per kind."""
 
-    refs: list[tuple[ImageRef, int]] = field(default_factory=list)  # (reference, depth)
+    refs: list[tuple[Sighting, int]] = field(default_factory=list)  # (reference, depth)
     follow: list[tuple] = field(default_factory=list)   # (url, kind, depth, from, context)
     skipped: list[tuple] = field(default_factory=list)  # (url, kind, reason, depth, from)
 

@@ -74,7 +74,10 @@ class Examined:
 
 @dataclass(frozen=True)
 class Sighting:
-    """Where an image was seen: page, route or area, and what the page said about it."""
+    """Where an image was seen: page, route or area, and what the page said about it.
+
+    A crawl also uses it for a reference whose bytes are still to come (crawler.refs,
+    ``source_id`` left to the frontier's source)."""
 
     source_id: int | None = None
     image_url: str | None = None

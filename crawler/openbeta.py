@@ -21,8 +21,8 @@ from urllib.parse import quote, unquote
 from crawler.engine import Discoveries, PageRejected, Request
 from crawler.fetch import Fetched
 from crawler.frontier import Frontier, FrontierItem
+from crawler.ingest import Sighting
 from crawler.places import ensure_area, ensure_route, ensure_source
-from crawler.refs import ImageRef
 from cragcat.errors import UsageError
 
 FIND_AREAS = """
@@ -162,7 +162,7 @@ class OpenBetaSource:
                          [self.source_id, parents[-1]]).fetchone()
         return row[0] if row else None
 
-    def _refs(self, tx, media: dict, area: dict) -> list[ImageRef]:
+    def _refs(self, tx, media: dict, area: dict) -> list[Sighting]:
         """One reference per entity tag: the climb or area the photo shows."""
         image_url = self.media_url + "/" + media["mediaUrl"].lstrip("/")
         untagged = {"type": AREA_TAG, "targetId": area["uuid"], "areaName": area["area_name"]}
@@ -171,12 +171,14 @@ class OpenBetaSource:
             if tag["type"] == CLIMB:
                 route_id = ensure_route(tx, self.source_id, tag["targetId"],
                                         tag.get("climbName") or tag["targetId"])
-                refs.append(ImageRef(image_url, f"openbeta:climb/{tag['targetId']}",
+                refs.append(Sighting(image_url=image_url,
+                                     page_url=f"openbeta:climb/{tag['targetId']}",
                                      route_id=route_id, credit=media.get("username")))
             else:
                 target_area = ensure_area(tx, self.source_id, tag["targetId"],
                                           tag.get("areaName") or tag["targetId"])
-                refs.append(ImageRef(image_url, f"openbeta:area/{tag['targetId']}",
+                refs.append(Sighting(image_url=image_url,
+                                     page_url=f"openbeta:area/{tag['targetId']}",
                                      area_id=target_area, credit=media.get("username")))
         return refs
 

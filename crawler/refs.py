@@ -8,24 +8,14 @@ many pages show it. All statements are set-based: one per batch, not per row.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
 from typing import Sequence
 
 from crawler.frontier import Frontier, _columns
-from crawler.ingest import sighting_key_sql
+from crawler.ingest import Sighting, sighting_key_sql
 
-
-@dataclass(frozen=True)
-class ImageRef:
-    image_url: str
-    page_url: str
-    area_id: int | None = None
-    route_id: int | None = None
-    caption: str | None = None
-    credit: str | None = None
-    licence: str | None = None
-    votes: int | None = None
-    rating: float | None = None
+# a reference is a Sighting whose bytes have not arrived yet (image_refs columns, in order)
+_REF_FIELDS = ("image_url", "page_url", "area_id", "route_id", "caption", "credit", "licence",
+               "votes", "rating")
 
 
 _KEY = sighting_key_sql("p.sha256", "r.page_url", "r.image_url", "r.route_id", "r.area_id")
@@ -40,7 +30,7 @@ _MATERIALISE = f"""
     ON CONFLICT DO NOTHING RETURNING sighting_id"""
 
 
-def add_refs(tx, frontier: Frontier, found: Sequence[tuple[ImageRef, int]]) -> int:
+def add_refs(tx, frontier: Frontier, found: Sequence[tuple[Sighting, int]]) -> int:
     """Keep (reference, depth) pairs and queue their new URLs; return sightings recorded
     now (for images whose bytes are already in)."""
     if not found:
@@ -60,7 +50,7 @@ def add_refs(tx, frontier: Frontier, found: Sequence[tuple[ImageRef, int]]) -> i
                      unnest(?::VARCHAR[]) AS licence, unnest(?::INTEGER[]) AS votes,
                      unnest(?::DOUBLE[]) AS rating)
            ON CONFLICT DO NOTHING""",
-        [frontier.source_id, *_columns([astuple(r) for r in refs])])
+        [frontier.source_id, *_columns([tuple(getattr(r, f) for f in _REF_FIELDS) for r in refs])])
     frontier.enqueue_many(tx, [(r.image_url, "image", depth_of[r.image_url], r.page_url, None)
                                for r in refs])
     return sightings_for(tx, sorted(depth_of))

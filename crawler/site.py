@@ -13,9 +13,9 @@ from crawler.engine import Discoveries, PageRejected, Request
 from crawler.fetch import Fetched
 from crawler.frontier import Frontier, FrontierItem
 from crawler.html import PageFindings, parse_page
+from crawler.ingest import Sighting
 from crawler.places import ensure_area, ensure_route, ensure_source, link_places
 from crawler.profile import SiteProfile
-from crawler.refs import ImageRef
 
 
 class HtmlSource:
@@ -56,8 +56,10 @@ class HtmlSource:
         depth = item.depth + 1
         for photo in findings.photos:
             if self.profile.image_host_ok(photo.url):
-                found.refs.append((ImageRef(photo.url, page_url, area_id, route_id,
-                                            photo.caption, photo.credit, photo.licence), depth))
+                found.refs.append((Sighting(image_url=photo.url, page_url=page_url,
+                                            area_id=area_id, route_id=route_id,
+                                            caption=photo.caption, credit=photo.credit,
+                                            licence=photo.licence), depth))
             else:
                 found.skipped.append((photo.url, "image", "off-site", depth, page_url))
         for link in findings.links:
