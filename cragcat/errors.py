@@ -39,3 +39,14 @@ class CatalogInUse(CatalogError):
             "wait for it to finish or pass --catalog PATH to use another file"
         )
         self.path = path
+
+
+class ItemRejected(CragcatError):
+    """One crawled item (a page, an image) that cragcat will not keep, with a short
+    stable ``reason`` word stored in the catalog and a ``detail`` for people. Raised
+    per item and turned into a failed row, never a crashed run."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail

@@ -24,7 +24,7 @@ from crawler.ingest import (Examined, ImageRejected, Outcome, Sighting, examine_
                             record_images, sha256_of)
 from crawler.refs import add_refs, sightings_for
 from crawler.tally import Tally
-from cragcat.errors import CragcatError
+from cragcat.errors import ItemRejected
 
 PAGE_KINDS = ("page", "api")
 # A commit costs the catalog tens of milliseconds whatever its size, so results
@@ -33,14 +33,9 @@ COMMIT_EVERY = 0.5  # seconds
 MAX_BATCH = 500
 
 
-class PageRejected(CragcatError):
+class PageRejected(ItemRejected):
     """A fetched page that cannot be read as what it should be (not HTML, bad JSON).
     ``reason`` goes into the frontier row."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)

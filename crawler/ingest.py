@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from crawler import signature
-from cragcat.errors import CragcatError
+from cragcat.errors import ItemRejected
 
 # The Images contract in COMMON.md: the derivative's shorter side, JPEG quality.
 DERIVATIVE_SHORT_SIDE = 256
@@ -40,18 +40,9 @@ DERIVATIVE_QUALITY = 90
 DEFAULT_MAX_PIXELS = 50_000_000  # a 50-megapixel photo is plenty; more smells of a bomb
 
 
-class ImageRejected(CragcatError):
-    """These bytes are not an image cragcat will keep.
-
-    ``reason`` is a short stable word stored in the catalog (not-an-image,
-    svg, truncated, corrupt, decompression-bomb, empty); ``detail`` says more.
-    Raised per item and turned into a failed row, never a crashed run.
-    """
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
+class ImageRejected(ItemRejected):
+    """These bytes are not an image cragcat will keep; ``reason`` is one of
+    not-an-image, svg, truncated, corrupt, decompression-bomb, empty."""
 
 
 @dataclass(frozen=True)
