@@ -47,3 +47,13 @@ def test_an_exclusion_needs_a_reason(catalog):
 def test_an_unknown_photo_can_be_excluded_before_it_is_crawled(catalog):
     exclude_photos(catalog, ["not-yet-seen"], "takedown request")
     assert excluded_sha256s(catalog) == {"not-yet-seen"}
+
+
+def test_route_choices_shows_the_latest_choice_and_drops_cleared_ones(catalog):
+    with catalog.transaction() as tx:
+        tx.executemany("INSERT INTO cover_choices (route_id, kind, action, sha256, reason) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       [(1, "cover", "reject", "a", "butt-shot"), (1, "cover", "pin", "b", None),
+                        (2, "topo", "pin", "a", None), (2, "topo", "clear", None, None)])
+    assert catalog.query("SELECT route_id, kind, action, sha256 FROM route_choices") == [
+        (1, "cover", "pin", "b")]
