@@ -98,9 +98,10 @@ def crawl_source(run: Run, catalog, source, hosts: dict[str, HostPolicy],
     settings = run.settings
     run_id = start_run(catalog, source.source_id)
     frontier = Frontier(source.source_id, run_id)
-    if settings["crawl.refresh_after"]:
-        with catalog.transaction() as tx:
+    with catalog.transaction() as tx:
+        if settings["crawl.refresh_after"]:
             frontier.requeue_stale(tx, parse_duration(settings["crawl.refresh_after"]))
+        frontier.skip_excluded(tx)
     budget = Budget(settings["crawl.max_pages"], settings["crawl.max_images"],
                     in_flight=settings["crawl.concurrency"] * 4,
                     max_pixels=settings["crawl.max_pixels"],

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from catalog.labels import write_labels
+
 CLASSES = ("glory", "butt", "topo")
 
 SYNONYMS = {
@@ -47,8 +49,6 @@ def record_labels(tx, labels: dict[str, str], origin: str) -> Counter:
     for sha, label in labels.items():
         if sha in existing:
             verdicts["same" if existing[sha] == label else "conflict"] += 1
-    if fresh:
-        tx.execute("INSERT INTO labels (sha256, label, origin) SELECT unnest(?), unnest(?), ? "
-                   "ON CONFLICT DO NOTHING", [list(fresh), list(fresh.values()), origin])
+    write_labels(tx, fresh, origin)
     verdicts["new"] += len(fresh)
     return verdicts

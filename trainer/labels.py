@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catalog.labels import write_labels
 from trainer.errors import LabelsFileError
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -73,17 +74,12 @@ def import_labels(catalog, path: Path, classes: list[str], origin: str | None = 
             continue
         accepted[sha] = label
     existing = dict(catalog.query("SELECT sha256, label FROM labels"))
+    changes = {sha: label for sha, label in accepted.items() if existing.get(sha) != label}
+    result.unchanged = len(accepted) - len(changes)
+    result.changed = sum(1 for sha in changes if sha in existing)
+    result.added = len(changes) - result.changed
     with catalog.transaction() as tx:
-        for sha, label in accepted.items():
-            if existing.get(sha) == label:
-                result.unchanged += 1
-                continue
-            if sha in existing:
-                result.changed += 1
-            else:
-                result.added += 1
-            tx.execute("INSERT OR REPLACE INTO labels (sha256, label, origin) VALUES (?, ?, ?)",
-                       [sha, label, origin])
+        write_labels(tx, changes, origin)
     return result
 
 
