@@ -7,11 +7,12 @@ import click
 from catalog.cli import report
 from cragcat import __version__
 from crawler.cli import crawl
+from review.cli import review
 from samplesite.cli import sample_site
 from tagger.cli import demo, tag_catalog
 from trainer.cli import train
 
-COMMANDS = [report, sample_site, crawl, train, tag_catalog, demo]
+COMMANDS = [report, sample_site, crawl, train, tag_catalog, review, demo]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,6 +25,7 @@ def main():
     train        fine-tune a classifier: glory-shot, butt-shot or topo
     tag-catalog  tag every photo and suggest a cover for every route
     report       show what the catalog knows (tables, SQL, contact sheet)
+    review       label photos and choose covers in a local web app
     demo         the main job end to end on the bundled sample site
     sample-site  build or serve the bundled sample guidebook site (offline)
     """

@@ -27,6 +27,7 @@ SETTING_MODULES = (
     "trainer.settings",
     "tagger.settings",
     "samplesite.settings",
+    "review.settings",
 )
 
 CONFIG_ENV = "CRAGCAT_CONFIG"

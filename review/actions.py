@@ -1,0 +1,70 @@
+"""What the app's buttons and keys change: each a row through a catalog writer,
+committed before the page hears that it worked."""
+
+from __future__ import annotations
+
+import re
+
+from catalog import Catalog
+from catalog.choices import clear_choice, pin_photo, reject_photo
+from catalog.exclusions import exclude_photos, restore_photos
+from catalog.labels import label_photos, undo_label
+from cragcat.errors import UsageError
+from review.reads import LABELS
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def known_photos(catalog: Catalog, shas) -> list[str]:
+    """The given photos, each checked to be a sha256 the catalog holds."""
+    if not isinstance(shas, list) or not shas:
+        raise UsageError("sha256s must be a non-empty list")
+    bad = [s for s in shas if not isinstance(s, str) or not _SHA256.match(s)]
+    if bad:
+        raise UsageError(f"not a sha256: {str(bad[0])[:80]!r}")
+    found = {r[0] for r in catalog.query(
+        "SELECT sha256 FROM images WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))", [shas])}
+    missing = [s for s in shas if s not in found]
+    if missing:
+        raise UsageError(f"no photo {missing[0][:12]} in this catalog")
+    return list(dict.fromkeys(shas))
+
+
+def label(catalog: Catalog, body: dict, reviewer: str) -> dict:
+    if body.get("label") not in LABELS:
+        raise UsageError(f"label must be one of {', '.join(LABELS)}")
+    shas = known_photos(catalog, body.get("sha256s"))
+    changes = label_photos(catalog, {sha: body["label"] for sha in shas}, "review", reviewer)
+    return {"history_ids": [c.history_id for c in changes]}
+
+
+def undo(catalog: Catalog, body: dict, reviewer: str) -> dict:
+    ids = body.get("history_ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+        raise UsageError("history_ids must be a non-empty list of numbers")
+    restored = [undo_label(catalog, i, reviewer) for i in reversed(ids)]
+    return {"restored": {c.sha256: c.label for c in restored}}
+
+
+def choose(catalog: Catalog, body: dict, reviewer: str) -> dict:
+    """Pin, reject or clear a route's cover or topo."""
+    route_id, kind, action = body.get("route_id"), body.get("kind"), body.get("action")
+    if not isinstance(route_id, int):
+        raise UsageError("route_id must be a number")
+    if action == "clear":
+        return {"choice_id": clear_choice(catalog, route_id, kind, reviewer)}
+    sha = known_photos(catalog, [body.get("sha256")])[0]
+    if action == "pin":
+        return {"choice_id": pin_photo(catalog, route_id, kind, sha, reviewer,
+                                       body.get("reason") or None)}
+    if action == "reject":
+        return {"choice_id": reject_photo(catalog, route_id, kind, sha,
+                                          str(body.get("reason") or ""), reviewer)}
+    raise UsageError("action must be pin, reject or clear")
+
+
+def exclude(catalog: Catalog, body: dict, reviewer: str) -> dict:
+    shas = known_photos(catalog, body.get("sha256s"))
+    if body.get("action", "exclude") == "restore":
+        return {"rows": restore_photos(catalog, shas, reviewer, body.get("reason") or None)}
+    return {"rows": exclude_photos(catalog, shas, str(body.get("reason") or ""), reviewer)}
