@@ -10,6 +10,7 @@ let pos = 0, grid = false, cursor = 0, filling = null, exhausted = false;
 let saved = 0, waiting = 0, pressedAt = null;
 const preloaded = new Map();
 window.reviewLatencies = [];   // keypress -> next photo decoded on screen, in ms
+window.reviewSaved = [];       // photos whose label the server committed, in order
 
 const $ = (id) => document.getElementById(id);
 const photoUrl = (sha) => `/photos/${sha}`;
@@ -144,7 +145,7 @@ function label(targets, name) {
   action.saving = post("/api/labels", {sha256s: fresh.map(i => i.sha256), label: name})
     .then(data => {
       action.historyIds = data.history_ids;
-      for (const item of fresh) item.saved = true;
+      for (const item of fresh) { item.saved = true; window.reviewSaved.push(item.sha256); }
       saved += fresh.length;
       return data;
     })
