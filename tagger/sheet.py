@@ -166,11 +166,11 @@ def chosen_covers(catalog, area_id: int) -> dict[tuple[int, str], tuple[str | No
     """(route, kind) -> (photo, reason) as route_cards shows them: a person's pin or
     reject wins over the model's suggestion, and excluded photos are gone."""
     covers = {}
-    for route_id, cover, reason, topo, topo_by in catalog.query(
-            "SELECT c.route_id, cover_sha256, cover_reason, topo_sha256, topo_chosen_by "
+    for route_id, cover, reason, topo, topo_reason in catalog.query(
+            "SELECT c.route_id, cover_sha256, cover_reason, topo_sha256, topo_reason "
             "FROM route_cards c JOIN routes r USING (route_id) WHERE r.area_id = ?", [area_id]):
         covers[(route_id, "cover")] = (cover, reason)
-        covers[(route_id, "topo")] = (topo, "pinned by a person" if topo_by == "person" else "")
+        covers[(route_id, "topo")] = (topo, topo_reason)
     return covers
 
 

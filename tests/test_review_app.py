@@ -116,3 +116,18 @@ def test_the_app_says_busy_while_another_process_holds_the_catalog(held_catalog)
     token = re.search(r'name="review-token" content="([^"]+)"', page.text)[1]
     answer = post(client, "/api/labels", {"sha256s": ["a" * 64], "label": "glory"}, token)
     assert answer.status_code == 503 and answer.json()["busy"].startswith("busy:")
+
+
+def test_the_queue_offers_a_photos_unlabelled_near_duplicates(catalog_path):
+    from review.reads import queue
+    with open_catalog(catalog_path) as catalog:
+        with catalog.transaction() as tx:
+            first = add_photo(catalog, tx, "crux")
+            twin = add_photo(catalog, tx, "crux-small", cluster="crux")
+            add_photo(catalog, tx, "slab")
+        photos = {p["sha256"]: p for p in queue(catalog, 10, [])}
+        assert photos[first]["near_duplicates"] == [twin]
+        assert photos[twin]["near_duplicates"] == [first]
+        assert len(photos) == 3
+        assert [p["sha256"] for p in queue(catalog, 10, [first, twin])] == \
+            [s for s in photos if s not in (first, twin)]

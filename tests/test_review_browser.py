@@ -19,6 +19,9 @@ if not CHROMIUM.is_file():
 playwright = pytest.importorskip("playwright.sync_api",
                                  reason="browser tests need pytest-playwright (.[dev])")
 expect = playwright.expect
+# A choice is committed, covers are chosen again, then the page reloads: on a loaded
+# 2-core machine that takes longer than Playwright's default 5 s.
+expect.set_options(timeout=60_000)
 
 
 @pytest.fixture(scope="session")
@@ -250,3 +253,17 @@ def test_a_crawl_runs_while_the_app_is_open(base, tmp_path, page, tiny_site_dir)
         expect(page.locator(".card").first).to_be_visible()
     finally:
         server.stop()
+
+
+def test_grid_mode_labels_a_page_with_one_key(app, page):
+    open_queue(page, app)
+    page.keyboard.press("g")
+    expect(page.locator("#grid .tile")).to_have_count(16)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press(" ")
+    page.keyboard.press("2")          # the selected tile: a butt-shot
+    expect(page.locator("#grid .tile.selected")).to_have_count(0)
+    page.keyboard.press("1")          # the rest of the page: glory
+    page.wait_for_function("window.reviewSaved.length >= 16")
+    rows = query(app.catalog, "SELECT label, count(*) FROM labels GROUP BY ALL")
+    assert dict(rows) == {"butt": 1, "glory": 15}

@@ -29,7 +29,8 @@ WITH suggested AS (
 SELECT a.name AS area, r.name AS route, r.grade,
        c.sha256 AS cover_sha256, round(c.score, 3) AS cover_score, c.reason AS cover_reason,
        c.chosen_by AS cover_chosen_by,
-       t.sha256 AS topo_sha256, round(t.score, 3) AS topo_score, t.chosen_by AS topo_chosen_by,
+       t.sha256 AS topo_sha256, round(t.score, 3) AS topo_score, t.reason AS topo_reason,
+       t.chosen_by AS topo_chosen_by,
        (SELECT count(DISTINCT s.sha256) FROM sightings s WHERE s.route_id = r.route_id
           AND s.sha256 NOT IN (SELECT sha256 FROM excluded_photos)) AS photos,
        r.route_id, r.url
