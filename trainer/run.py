@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from trainer.artifact import load_artifact, save_artifact
-from trainer.backbones import create_model, preprocessing, resolve
+from trainer.architecture import preprocessing, resolve
+from trainer.backbones import create_model
 from trainer.data import PhotoBatches, fits_cache
 from trainer.errors import NotEnoughLabels, TrainingCollapsed
 from trainer.evaluate import choose_threshold, coverage_at, guard_threshold, score
