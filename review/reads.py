@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from catalog import Catalog
+from catalog.classes import CLASSES, OTHER
 
-LABELS = ("glory", "butt", "topo", "other")
+LABELS = (*CLASSES, OTHER)   # `0` in the queue: none of these, a human `other`
 
 # Unlabelled, not excluded photos: the model's 'other' first, then the smallest margin
 # between its top two classes, then photos it has not tagged yet.

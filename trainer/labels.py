@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.labels import write_labels
+from catalog.labels import record_labels
 from trainer.errors import LabelsFileError
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -73,13 +73,10 @@ def import_labels(catalog, path: Path, classes: list[str], origin: str | None = 
             result.refused.append((line, value, reason))
             continue
         accepted[sha] = label
-    existing = dict(catalog.query("SELECT sha256, label FROM labels"))
-    changes = {sha: label for sha, label in accepted.items() if existing.get(sha) != label}
-    result.unchanged = len(accepted) - len(changes)
-    result.changed = sum(1 for sha in changes if sha in existing)
-    result.added = len(changes) - result.changed
     with catalog.transaction() as tx:
-        write_labels(tx, changes, origin)
+        verdicts = record_labels(tx, accepted, origin, relabel=True)
+    result.added, result.changed, result.unchanged = (verdicts["new"], verdicts["changed"],
+                                                      verdicts["same"])
     return result
 
 
