@@ -24,10 +24,11 @@ def review(run: Run):
     The app opens the catalog per request only: crawl, train and tag-catalog can
     run meanwhile (the page says "busy" and tries again). Ctrl-C stops it.
     """
+    from catalog.connection import open_configured_catalog
     from review.server import review_config, serve
 
     config = review_config(run.settings)
-    with run.open_catalog() as catalog:   # create or migrate it before serving
+    with open_configured_catalog(run.settings) as catalog:   # create or migrate it first
         photos = catalog.scalar("SELECT count(*) FROM images")
 
     def ready(url: str) -> None:
