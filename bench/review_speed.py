@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -100,6 +101,8 @@ def figures(run: dict, think: float) -> dict:
         "session_1000_minutes": round(session_1000 / 60, 1),
         "folder_sorting_1000_minutes": round(1000 * FOLDER_SORTING_SECONDS / 60, 1),
         "speedup_vs_folders": round(1000 * FOLDER_SORTING_SECONDS / session_1000, 1),
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "cpus": os.cpu_count(),
     }
 
 

@@ -131,3 +131,17 @@ def test_the_queue_offers_a_photos_unlabelled_near_duplicates(catalog_path):
         assert len(photos) == 3
         assert [p["sha256"] for p in queue(catalog, 10, [first, twin])] == \
             [s for s in photos if s not in (first, twin)]
+
+
+def test_progress_counts_labels_by_class_and_reviewer(crag):
+    path, shas = crag
+    client, token = client_for(path)
+    post(client, "/api/labels", {"sha256s": shas, "label": "topo"}, token)
+    ids = post(client, "/api/labels", {"sha256s": [shas[0]], "label": "glory"},
+               token).json()["history_ids"]
+    post(client, "/api/undo", {"history_ids": ids}, token)
+    page = client.get("/progress").text
+    assert re.search(r"<td>topo</td><td>2</td>", page)
+    assert re.search(r"<td>ann</td><td>3</td><td>1</td>", page)
+    assert "0 photos wait for a label" in page
+    assert "No training runs yet" in client.get("/model").text

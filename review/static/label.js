@@ -91,18 +91,23 @@ function showSingle() {
   $("empty").hidden = Boolean(item);
   $("single").hidden = !item;
   if (!item) return;
-  const photo = $("photo");
-  photo.src = photoUrl(item.sha256);
+  // Put the preloaded (already decoded) image element itself on the page: no second
+  // fetch or decode between the key and the photo.
+  const photo = preloaded.get(item.sha256) || Object.assign(new Image(), {src: photoUrl(item.sha256)});
+  preloaded.delete(item.sha256);
+  photo.id = "photo";
+  photo.alt = item.caption || "the photo to label";
   photo.dataset.sha = item.sha256;
+  $("photo").replaceWith(photo);
   renderAbout(item);
   const started = pressedAt;
   pressedAt = null;
-  photo.decode().catch(() => {}).then(() => {
-    if (started !== null && photo.dataset.sha === item.sha256) {
+  photo.decode().catch(() => {}).then(() => requestAnimationFrame(() => {
+    if (started !== null && $("photo") === photo) {
       window.reviewLatencies.push(performance.now() - started);
     }
     photo.dataset.shown = item.sha256;
-  });
+  }));
   preload(pos + 1);
 }
 
