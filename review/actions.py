@@ -8,7 +8,7 @@ import re
 from catalog import Catalog
 from catalog.choices import clear_choice, pin_photo, reject_photo
 from catalog.exclusions import exclude_photos, restore_photos
-from catalog.labels import label_photos, undo_label
+from catalog.labels import undo_label, write_labels
 from cragcat.errors import UsageError
 from review.reads import LABELS
 
@@ -31,11 +31,20 @@ def known_photos(catalog: Catalog, shas) -> list[str]:
 
 
 def label(catalog: Catalog, body: dict, reviewer: str) -> dict:
-    if body.get("label") not in LABELS:
-        raise UsageError(f"label must be one of {', '.join(LABELS)}")
-    shas = known_photos(catalog, body.get("sha256s"))
-    changes = label_photos(catalog, {sha: body["label"] for sha in shas}, "review", reviewer)
-    return {"history_ids": [c.history_id for c in changes]}
+    """One or more label actions ({"labels": [{"sha256s", "label"}, ...]}, or one of them
+    as the body) in one transaction: the page sends what was pressed meanwhile together."""
+    groups = body.get("labels", [body])
+    if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) for g in groups):
+        raise UsageError("labels must be a non-empty list of {sha256s, label}")
+    for group in groups:
+        if group.get("label") not in LABELS:
+            raise UsageError(f"label must be one of {', '.join(LABELS)}")
+        group["sha256s"] = known_photos(catalog, group.get("sha256s"))
+    with catalog.transaction() as tx:
+        ids = [[c.history_id for c in write_labels(
+                    tx, {sha: g["label"] for sha in g["sha256s"]}, "review", reviewer)]
+               for g in groups]
+    return {"history_ids": ids if "labels" in body else ids[0]}
 
 
 def undo(catalog: Catalog, body: dict, reviewer: str) -> dict:

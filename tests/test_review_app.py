@@ -145,3 +145,17 @@ def test_progress_counts_labels_by_class_and_reviewer(crag):
     assert re.search(r"<td>ann</td><td>3</td><td>1</td>", page)
     assert "0 photos wait for a label" in page
     assert "No training runs yet" in client.get("/model").text
+
+
+def test_labels_pressed_meanwhile_arrive_together_in_one_transaction(crag):
+    path, shas = crag
+    client, token = client_for(path)
+    answer = post(client, "/api/labels", {"labels": [
+        {"sha256s": [shas[0]], "label": "glory"}, {"sha256s": [shas[1]], "label": "other"},
+        {"sha256s": [shas[0]], "label": "butt"}]}, token).json()
+    assert [len(ids) for ids in answer["history_ids"]] == [1, 1, 1]
+    with open_catalog(path, read_only=True) as catalog:
+        assert dict(catalog.query("SELECT sha256, label FROM labels")) == \
+            {shas[0]: "butt", shas[1]: "other"}
+        assert catalog.query("SELECT replaced FROM label_history ORDER BY history_id") == \
+            [(None,), (None,), ("glory",)]

@@ -147,16 +147,36 @@ function label(targets, name) {
   for (const item of fresh) { item.label = name; item.saved = false; item.selected = false; }
   const action = {items: fresh, label: name};
   waiting += 1;
-  action.saving = post("/api/labels", {sha256s: fresh.map(i => i.sha256), label: name})
-    .then(data => {
-      action.historyIds = data.history_ids;
-      for (const item of fresh) { item.saved = true; window.reviewSaved.push(item.sha256); }
-      saved += fresh.length;
-      return data;
-    })
-    .finally(() => { waiting -= 1; show(); });
+  action.saving = new Promise((resolve, reject) => {
+    outbox.push({action, resolve, reject});
+    flush();
+  }).then(ids => {
+    action.historyIds = ids;
+    for (const item of fresh) { item.saved = true; window.reviewSaved.push(item.sha256); }
+    saved += fresh.length;
+  }).finally(() => { waiting -= 1; show(); });
   undoStack.push(action);
   offerTwins(fresh, name);
+}
+
+// One request at a time; labels pressed while it is on its way go together in the next
+// (one transaction), so a slow or busy catalog never builds a queue of requests.
+const outbox = [];
+let sending = false;
+
+async function flush() {
+  if (sending || !outbox.length) return;
+  sending = true;
+  const batch = outbox.splice(0);
+  try {
+    const data = await post("/api/labels", {labels: batch.map(({action}) => ({
+      sha256s: action.items.map(i => i.sha256), label: action.label}))});
+    batch.forEach((entry, k) => entry.resolve(data.history_ids[k]));
+  } catch (err) {
+    batch.forEach(entry => entry.reject(err));
+  }
+  sending = false;
+  flush();
 }
 
 function offerTwins(labelled, name) {
