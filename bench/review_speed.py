@@ -93,6 +93,7 @@ def figures(run: dict, think: float) -> dict:
     session_1000 = 1000 * (think + per_label)
     return {
         "labels": run["labels"],
+        "latencies_measured": len(ms),
         "latency_median_ms": round(statistics.median(ms), 1),
         "latency_p95_ms": round(ms[max(0, int(len(ms) * 0.95) - 1)], 1),
         "latency_max_ms": round(ms[-1], 1),

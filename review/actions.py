@@ -39,12 +39,31 @@ def label(catalog: Catalog, body: dict, reviewer: str) -> dict:
     for group in groups:
         if group.get("label") not in LABELS:
             raise UsageError(f"label must be one of {', '.join(LABELS)}")
-        group["sha256s"] = known_photos(catalog, group.get("sha256s"))
+    known = set(known_photos(catalog, [sha for g in groups for sha in g.get("sha256s") or []]))
     with catalog.transaction() as tx:
-        ids = [[c.history_id for c in write_labels(
-                    tx, {sha: g["label"] for sha in g["sha256s"]}, "review", reviewer)]
-               for g in groups]
+        ids = [ids for run in distinct_runs(groups, known) for ids in write_run(tx, run, reviewer)]
     return {"history_ids": ids if "labels" in body else ids[0]}
+
+
+def distinct_runs(groups: list[dict], known: set[str]) -> list[list[dict]]:
+    """Consecutive groups cut where a photo comes again (a label changed meanwhile), so
+    each run is written in one statement and the later label wins, in order."""
+    runs, seen = [[]], set()
+    for group in groups:
+        shas = [s for s in group.get("sha256s") or [] if s in known]
+        if seen & set(shas):
+            runs.append([])
+            seen = set()
+        runs[-1].append({"sha256s": shas, "label": group["label"]})
+        seen |= set(shas)
+    return runs
+
+
+def write_run(tx, run: list[dict], reviewer: str) -> list[list[int]]:
+    changes = write_labels(tx, {sha: g["label"] for g in run for sha in g["sha256s"]},
+                           "review", reviewer)
+    by_sha = {c.sha256: c.history_id for c in changes}
+    return [[by_sha[sha] for sha in g["sha256s"]] for g in run]
 
 
 def undo(catalog: Catalog, body: dict, reviewer: str) -> dict:

@@ -20,6 +20,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from catalog.connection import default_store
 from cragcat.errors import CragcatError
 from review import actions, reads
 from review.access import Busy, CatalogAccess
@@ -53,6 +54,7 @@ class ReviewApp:
         self.config, self.token = config, new_token()
         self.retrainer = Retrainer(config.catalog, config.config)
         self.access = CatalogAccess(config.catalog, config.store, self.retrainer.state)
+        self.store = Path(config.store or default_store(config.catalog)).resolve()
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
 
@@ -152,8 +154,10 @@ def routes(review: ReviewApp) -> list:
 
     async def photo(request):
         original = request.query_params.get("size") != "thumb"
+        sha = request.path_params["sha256"]
+        path = reads.stored_file(review.store, sha, original)
         try:
-            path = await review.read(reads.photo_file, request.path_params["sha256"], original)
+            path = path or await review.read(reads.photo_file, sha, original)
         except Busy as busy:
             return JSONResponse({"busy": busy.message}, status_code=503)
         if path is None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from catalog import Catalog
 from catalog.classes import CLASSES, OTHER
+from catalog.store import derivative_path, original_path
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 LABELS = (*CLASSES, OTHER)   # `0` in the queue: none of these, a human `other`
 
 # Unlabelled, not excluded photos: the model's 'other' first, then the smallest margin
@@ -58,6 +61,18 @@ def queue(catalog: Catalog, limit: int, leave_out: list[str]) -> list[dict]:
         row.update({k: v for k, v in seen.get(row["sha256"], {}).items() if k != "sha256"})
         row["near_duplicates"] = twins.get(row["sha256"], [])
     return rows
+
+
+def stored_file(store: Path, sha256: str, original: bool) -> Path | None:
+    """The photo's file found by the store's content-addressed layout, without opening
+    the catalog (so photos load while a long write holds it)."""
+    if not _SHA256.match(sha256):
+        return None
+    if not original:
+        path = store / derivative_path(sha256)
+        return path if path.is_file() else None
+    found = sorted((store / original_path(sha256, "x")).parent.glob(f"{sha256}.*"))
+    return found[0] if len(found) == 1 and found[0].is_file() else None
 
 
 def photo_file(catalog: Catalog, sha256: str, original: bool) -> Path | None:

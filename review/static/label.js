@@ -90,7 +90,7 @@ function showSingle() {
   const item = items[pos];
   $("empty").hidden = Boolean(item);
   $("single").hidden = !item;
-  if (!item) return;
+  if (!item || $("photo").dataset.sha === item.sha256) return;
   // Put the preloaded (already decoded) image element itself on the page: no second
   // fetch or decode between the key and the photo.
   const photo = preloaded.get(item.sha256) || Object.assign(new Image(), {src: photoUrl(item.sha256)});
@@ -137,8 +137,20 @@ function show() {
   $("grid").hidden = !grid;
   $("labeller").dataset.mode = grid ? "grid" : "single";
   (grid ? showGrid : showSingle)();
+  showStatus();
+}
+
+function showStatus() {
   say(`saved ${saved}` + (waiting ? ` · saving ${waiting}` : "") +
       ` · ${Math.max(items.length - pos, 0)}${exhausted ? "" : "+"} to go`, waiting ? "" : "ok");
+}
+
+// A label the server confirmed: the status line, and the photo's note if it is on screen
+// (never the photo itself: that would cost a decode).
+function confirmed(action) {
+  if (grid) showGrid();
+  else if (items[pos] && action.items.includes(items[pos])) renderAbout(items[pos]);
+  showStatus();
 }
 
 function label(targets, name) {
@@ -154,7 +166,7 @@ function label(targets, name) {
     action.historyIds = ids;
     for (const item of fresh) { item.saved = true; window.reviewSaved.push(item.sha256); }
     saved += fresh.length;
-  }).finally(() => { waiting -= 1; show(); });
+  }).finally(() => { waiting -= 1; confirmed(action); });
   undoStack.push(action);
   offerTwins(fresh, name);
 }
