@@ -8,7 +8,9 @@ non-global addresses (unless the host is explicitly allowed in the config),
 and then connects to the very address it checked - so a second DNS answer
 cannot slip past. Redirect hops open their connections through the same
 backend, so each hop is checked again. A refusal raises before any socket
-is opened.
+is opened. :class:`GuardedTransport` puts that backend under httpcore's own
+connection pool and hands the pool to httpx, through the public interfaces
+of both libraries only.
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-_HTTPX_ERRORS = {  # httpcore's errors as httpx names them, most specific first
+_HTTPX_ERRORS = {  # httpcore's errors as httpx names them; found along the error's bases
     httpcore.ConnectTimeout: httpx.ConnectTimeout, httpcore.ReadTimeout: httpx.ReadTimeout,
     httpcore.WriteTimeout: httpx.WriteTimeout, httpcore.PoolTimeout: httpx.PoolTimeout,
     httpcore.ConnectError: httpx.ConnectError, httpcore.ReadError: httpx.ReadError,
