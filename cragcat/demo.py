@@ -50,13 +50,18 @@ def build_sample_site(run: Run, size: str) -> Path:
 
 def crawl_site(run: Run, site_dir: Path) -> dict:
     from crawler.harvest import harvest
+    from crawler.options import CrawlOptions
+    from crawler.profile import load_profile
     from samplesite import serve_in_thread
+    from samplesite.settings import SAMPLE_PROFILE_NAME
 
     with serve_in_thread(site_dir) as site:
-        run.console.info(f"[bold]2/5[/] crawling {site.url} with the 'sample' profile")
-        crawl = stage_run(run, **{"crawl.source": "html", "crawl.profile_name": "sample",
-                                  "crawl.start": [site.url]})
-        return harvest(crawl, None)
+        run.console.info(f"[bold]2/5[/] crawling {site.url} with the "
+                         f"'{SAMPLE_PROFILE_NAME}' profile")
+        profile = load_profile(run.settings, SAMPLE_PROFILE_NAME, [site.url])
+        options = CrawlOptions.from_settings(run.settings, source="html", profile=profile)
+        with open_configured_catalog(run.settings) as catalog:
+            return harvest(catalog, options, run.console)
 
 
 def label_and_train(run: Run, site_dir: Path, out: Path) -> dict:
