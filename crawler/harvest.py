@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from rich.markup import escape
+
 from crawler.dedup import DedupSettings, deduplicate
 from crawler.duration import parse_duration
 from crawler.engine import Budget, Engine
@@ -18,6 +20,7 @@ from crawler.folder import import_folder
 from crawler.frontier import Frontier
 from crawler.guard import AddressGuard
 from crawler.profile import load_profile
+from crawler.quality import quality_lines
 from crawler.retry import RetryPolicy
 from crawler.runs import finish_run, start_run
 from crawler.site import HtmlSource
@@ -32,15 +35,16 @@ def harvest(run: Run, path: str | None) -> dict:
     if path and source != "folder":
         raise UsageError(f"a PATH argument is only for --source folder (got --source {source})")
     with run.open_catalog() as catalog:
+        report: dict = {}
         if source == "folder":
             tally = _folder(run, catalog, path)
         elif source == "html":
-            tally = _html(run, catalog)
+            tally, report = _html(run, catalog)
         else:
             tally = _openbeta(run, catalog)
         clusters = deduplicate(catalog, DedupSettings.from_settings(run.settings))
         figures = tally.figures(near_duplicate_pairs=clusters.merged_pairs,
-                                kept_apart_pairs=clusters.kept_apart)
+                                kept_apart_pairs=clusters.kept_apart, **report)
         run.console.done(f"crawl ({source})", figures, _next_steps(run, tally))
     return figures
 
@@ -57,7 +61,7 @@ def _folder(run: Run, catalog, path: str | None) -> Tally:
                              on_item=lambda outcome: progress.advance())
 
 
-def _html(run: Run, catalog) -> Tally:
+def _html(run: Run, catalog) -> tuple[Tally, dict]:
     settings = run.settings
     profile = load_profile(settings, settings["crawl.profile_name"], settings["crawl.start"])
     source = HtmlSource(profile, settings["crawl.max_depth"])
@@ -65,7 +69,14 @@ def _html(run: Run, catalog) -> Tally:
         source.open(tx)
     policy = HostPolicy(profile.delay, profile.concurrency)
     hosts = {host: policy for host in profile.allowed_hosts | profile.image_hosts}
-    return crawl_source(run, catalog, source, hosts, profile.private_hosts)
+    tally = crawl_source(run, catalog, source, hosts, profile.private_hosts)
+    report = source.run_report()
+    for line in quality_lines(report["profile"]):
+        if line.startswith("selector"):
+            run.console.warn(line)
+        else:
+            run.console.info(escape(line))
+    return tally, report
 
 
 def _openbeta(run: Run, catalog) -> Tally:
@@ -114,7 +125,7 @@ def crawl_source(run: Run, catalog, source, hosts: dict[str, HostPolicy],
                                budget, tally, _progress_reporter(progress, total)))
         status = "finished"
     finally:
-        finish_run(catalog, run_id, status, tally.figures())
+        finish_run(catalog, run_id, status, tally.figures(**source.run_report()))
     return tally
 
 

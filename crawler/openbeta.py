@@ -185,6 +185,10 @@ class OpenBetaSource:
     def finish(self, tx) -> None:
         """Nothing to link afterwards: OpenBeta names parents by uuid."""
 
+    def run_report(self) -> dict:
+        """No profile, so no profile quality report."""
+        return {}
+
 
 def _grade(climb: dict) -> str | None:
     grades = climb.get("grades") or {}

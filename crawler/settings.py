@@ -124,6 +124,25 @@ PROFILE_SETTINGS = (
     _css("route_type", "CSS selector of a route's type (sport, trad, boulder) on its page."),
     _css("breadcrumb", "CSS selector of the breadcrumb links, root first (the last one is "
          "the parent area)."),
+    _css("strip", "CSS selector of elements removed before anything is read (edit links, "
+         "icons, a word such as 'Climbing' inside an area's name)."),
+    _css("photo_page", "CSS selector, inside a photo element (or the element itself), of "
+         "the link to the photo's own page; when set, that page is fetched (same hosts, "
+         "scope, robots.txt, delay, max_depth and max_pages as any page) for the photo's "
+         "credit, full caption and licence."),
+    _css("photo_page_caption", "CSS selector of the caption on a photo's own page; it "
+         "replaces the (often truncated) caption of the page that shows the photo."),
+    _css("photo_page_credit", "CSS selector of the credit (photographer) on a photo's own "
+         "page."),
+    _css("photo_page_licence", "CSS selector of the licence on a photo's own page."),
+    _css("area_url_pattern", "Regular expression searched in a page's URL path: a match "
+         "makes the page an area page and its first group is the site's own id of the area "
+         "(areas.external_id), e.g. /area/(\\d+)."),
+    _css("route_url_pattern", "Regular expression searched in a page's URL path: a match "
+         "makes the page a route page and its first group is the site's own id of the "
+         "route (routes.external_id), e.g. /route/(\\d+)."),
+    _css("grade_system", "The grade system of a bare-number grade such as 22 (ewbank or "
+         "uiaa); empty: a bare number is a grade only when the page names its system."),
     _css("area_id_attr", "Attribute of the area name element holding the site's own id "
          "(gallery pages of one area share it); empty: the page URL is the id."),
     _css("route_id_attr", "Attribute of the route name element holding the site's own id; "
