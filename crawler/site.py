@@ -57,7 +57,7 @@ class HtmlSource:
                found: Discoveries) -> None:
         if isinstance(findings, PhotoPageFindings):
             self.quality.count_photo_page(findings.matched)
-            _record_photo_page(tx, item.context["photo_of"], findings)
+            _record_photo_page(tx, item.url, findings)
             return
         self.quality.count_page(findings.matched)
         page_url = fetched.url
@@ -72,7 +72,8 @@ class HtmlSource:
                 found.refs.append((Sighting(image_url=photo.url, page_url=page_url,
                                             area_id=area_id, route_id=route_id,
                                             caption=photo.caption, credit=photo.credit,
-                                            licence=photo.licence), depth))
+                                            licence=photo.licence, photo_page=photo.page),
+                                   depth))
                 self._photo_page(photo.page, photo.url, depth, page_url, found)
             else:
                 found.skipped.append((photo.url, "image", "off-site", depth, page_url))
@@ -134,15 +135,20 @@ class HtmlSource:
             "sightings": 0, "with_caption": None, "with_credit": None, "with_licence": None})}
 
 
-def _record_photo_page(tx, image_url: str, findings: PhotoPageFindings) -> None:
-    """What a photo's own page says becomes fields of every sighting (and reference still
-    waiting for its bytes) of that photo; the page's full caption wins over a card's."""
+def _record_photo_page(tx, photo_page: str, findings: PhotoPageFindings) -> None:
+    """What a photo's own page says becomes fields of every reference that came with that
+    page and of their sightings (a carousel's large copy and a card's small one alike);
+    the page's full caption wins over a card's truncated one."""
     if not (findings.caption or findings.credit or findings.licence):
         return
-    values = [findings.caption, findings.credit, findings.licence, image_url]
-    for table in ("image_refs", "sightings"):
-        tx.execute(f"""UPDATE {table} SET caption = coalesce(?, caption),
-                                          credit = coalesce(?, credit),
-                                          licence = coalesce(?, licence)
-                       WHERE image_url = ?""", values)
-
+    values = [findings.caption, findings.credit, findings.licence, photo_page]
+    tx.execute("""UPDATE image_refs SET caption = coalesce(?, caption),
+                                       credit = coalesce(?, credit),
+                                       licence = coalesce(?, licence)
+                  WHERE photo_page = ?""", values)
+    tx.execute("""UPDATE sightings SET caption = coalesce(?, caption),
+                                      credit = coalesce(?, credit),
+                                      licence = coalesce(?, licence)
+                  WHERE EXISTS (SELECT 1 FROM image_refs r WHERE r.photo_page = ?
+                                AND r.image_url = sightings.image_url
+                                AND r.page_url = sightings.page_url)""", values)

@@ -6,3 +6,8 @@
 ALTER TABLE routes ADD COLUMN grade_system VARCHAR;
 ALTER TABLE routes ADD COLUMN grade_value VARCHAR;
 ALTER TABLE routes ADD COLUMN route_types VARCHAR[];
+
+-- Crawler: the photo's own page a reference came with (a profile's photo_page), so
+-- that what that page says (credit, full caption, licence) reaches every sighting
+-- of the photo, whichever size of it each page showed.
+ALTER TABLE image_refs ADD COLUMN photo_page VARCHAR;
