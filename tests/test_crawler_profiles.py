@@ -152,3 +152,15 @@ def test_a_selector_that_matches_nothing_is_reported_broken(tmp_path):
             "--catalog", str(tmp_path / "c.duckdb"), "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "selector 'caption' matched on none of the pages" in result.output
+
+
+@pytest.mark.parametrize("pattern, words", [("^/area/(\\\\d+", "not a regular expression"),
+                                            ("^/area/\\\\d+", "needs a group")])
+def test_a_bad_url_pattern_is_one_clear_config_error(tmp_path, pattern, words):
+    config = tmp_path / "crawl.toml"
+    config.write_text(f'[crawl.profile.mountainproject]\narea_url_pattern = "{pattern}"\n')
+    result = CliRunner().invoke(crawl, ["--profile", "mountainproject", "--start",
+                                        "http://127.0.0.1:9/area/1/x", "--catalog",
+                                        str(tmp_path / "c.duckdb"), "--config", str(config)])
+    assert result.exit_code == 2 and words in result.output
+    assert "Traceback" not in result.output
