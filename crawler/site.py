@@ -74,26 +74,21 @@ class HtmlSource:
                                             caption=photo.caption, credit=photo.credit,
                                             licence=photo.licence, photo_page=photo.page),
                                    depth))
-                self._photo_page(photo.page, photo.url, depth, page_url, found)
+                if photo.page:  # its own page, by the rules every page link follows
+                    self._follow(photo.page, depth, page_url, found, {"photo_of": photo.url})
             else:
                 found.skipped.append((photo.url, "image", "off-site", depth, page_url))
         for link in findings.links:
-            reason = self._refusal(link, depth)
-            if reason:
-                found.skipped.append((link, "page", reason, depth, page_url))
-            else:
-                found.follow.append((link, "page", depth, page_url, None))
+            self._follow(link, depth, page_url, found)
 
-    def _photo_page(self, link: str | None, image_url: str, depth: int, page_url: str,
-                    found: Discoveries) -> None:
-        """Queue the photo's own page, by the rules every page link follows."""
-        if not link:
-            return
+    def _follow(self, link: str, depth: int, page_url: str, found: Discoveries,
+                context: dict | None = None) -> None:
+        """Queue a page link, or record why it is not followed."""
         reason = self._refusal(link, depth)
         if reason:
             found.skipped.append((link, "page", reason, depth, page_url))
         else:
-            found.follow.append((link, "page", depth, page_url, {"photo_of": image_url}))
+            found.follow.append((link, "page", depth, page_url, context))
 
     def _place(self, tx, page_url: str, findings: PageFindings) -> tuple[int | None, int | None]:
         """(area_id, route_id) of the page's area or route, recorded on the way."""

@@ -134,7 +134,7 @@ def test_the_quality_report_counts_pages_per_selector(mountainproject):
     assert report["with_credit"] == 1.0  # every photo page names its photographer
 
 
-def test_the_quality_report_is_stored_and_printed(mountainproject, tmp_path):
+def test_the_quality_report_is_stored_with_the_run(mountainproject):
     catalog = mountainproject[1]
     counts = json.loads(catalog.scalar("SELECT counts FROM crawl_runs ORDER BY run_id DESC "
                                        "LIMIT 1"))
@@ -152,6 +152,7 @@ def test_a_selector_that_matches_nothing_is_reported_broken(tmp_path):
             "--catalog", str(tmp_path / "c.duckdb"), "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "selector 'caption' matched on none of the pages" in result.output
+    assert "profile: 7 pages, 0 photo pages; pages matched per selector:" in result.output
 
 
 @pytest.mark.parametrize("pattern, words", [("^/area/(\\\\d+", "not a regular expression"),
