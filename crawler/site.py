@@ -8,13 +8,13 @@ recorded as skipped with a reason, and which photos become image references.
 
 from __future__ import annotations
 
+from catalog.sightings import Sighting
 from crawler import signature
 from crawler.engine import Discoveries, PageRejected, Request
 from crawler.fetch import Fetched
 from crawler.frontier import Frontier, FrontierItem
 from crawler.grades import parse_grade, parse_route_types
 from crawler.html import PageFindings, PhotoPageFindings, parse_page, parse_photo_page
-from crawler.ingest import Sighting
 from crawler.places import ensure_area, ensure_route, ensure_source, link_places
 from crawler.profile import PHOTO_PAGE_KEYS, SiteProfile
 from crawler.quality import ProfileQuality, sighting_shares
