@@ -238,6 +238,36 @@ def summary_row(backbone: str, variant: str, logits: torch.Tensor, y: torch.Tens
             f"{min(topo_recall.values()):.2f}"]
 
 
+def source_rows(logits: torch.Tensor, y: torch.Tensor, sources: list[str],
+                precision: float) -> list[list[str]]:
+    """Per held-out source with 10 or more photos: n, top-1, coverage, topo recall."""
+    probs, tagged = calibrated_tags(logits, y, sources, precision, guard=True)
+    top, topo = probs.argmax(1), CLASSES.index("topo")
+    rows = []
+    for source in sorted(set(sources), key=lambda s: -sources.count(s)):
+        ix = torch.tensor([s == source for s in sources])
+        if int(ix.sum()) < 10:
+            continue
+        topos = ix & (y == topo)
+        rows.append([source, str(int(ix.sum())), f"{float((top[ix] == y[ix]).float().mean()):.3f}",
+                     f"{float((tagged[ix] >= 0).float().mean()):.3f}",
+                     f"{float((top[topos] == topo).float().mean()):.2f}" if topos.any() else "-"])
+    return rows
+
+
+def probe_folds(logits: torch.Tensor, y: torch.Tensor, sources: list[str], precision: float,
+                guard: bool) -> list[dict]:
+    """The probe's out-of-fold verdicts in bench.real_loso's fold format (one fold per
+    source), for the same LOSO table and cover trial as fine-tuned runs."""
+    probs, tagged = calibrated_tags(logits, y, sources, precision, guard)
+    rows = [{"sha256": f"{i:05d}", "source": s, "truth": CLASSES[int(y[i])],
+             "tagged": CLASSES[int(tagged[i])] if tagged[i] >= 0 else "other",
+             "confidence": float(probs[i].max()),
+             "probabilities": dict(zip(CLASSES, probs[i].tolist()))}
+            for i, s in enumerate(sources)]
+    return [{"verdicts": rows}]
+
+
 def main(argv: list[str] | None = None) -> None:
     from samplesite.build import build_site
 
@@ -247,6 +277,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--heads", default="linear,linear+flip,linear+proto,linear-site")
     parser.add_argument("--precision", type=float, default=0.97)
     parser.add_argument("--site-size", default="small")
+    parser.add_argument("--detail", action="store_true", help="a table per source too")
+    parser.add_argument("--table", action="store_true",
+                        help="the LOSO table with the cover trial, guard on and off")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     _, photos = real_photos(WORK)
@@ -260,6 +293,15 @@ def main(argv: list[str] | None = None) -> None:
             logits = out_of_fold(data, variant)
             rows.append(summary_row(backbone, variant, logits, y, sources, args.precision))
             print(markdown_table(PROBE_COLUMNS, rows[-1:]), flush=True)
+            if args.table:
+                from bench.real_loso_report import COLUMNS, loso_rows
+                for guard in (True, False):
+                    print(f"{backbone} {variant}, glory guard {'on' if guard else 'off'}:")
+                    print(markdown_table(COLUMNS, loso_rows(
+                        probe_folds(logits, y, sources, args.precision, guard), CLASSES)))
+            if args.detail:
+                print(markdown_table(["source", "n", "top-1", "coverage", "topo recall"],
+                                     source_rows(logits, y, sources, args.precision)))
     print(markdown_table(PROBE_COLUMNS, rows))
 
 

@@ -75,7 +75,10 @@ class CoverSafety:
 
 # The rule tag-catalog applies unless settings say otherwise (tag.cover_* settings);
 # chosen on the leave-one-source-out runs (bench/RESULTS.md, "Real photos, round 2").
-DEFAULT_COVER_SAFETY = CoverSafety(min_glory=0.0, max_butt=0.05, min_margin=0.0,
+# P(butt) <= 0.01 costs nothing behind the LOSO glory guard and is a second line
+# behind a looser threshold; min_glory stays 0 because a P(glory) floor does not carry
+# from one model to another (each artifact's own guard is its class threshold).
+DEFAULT_COVER_SAFETY = CoverSafety(min_glory=0.0, max_butt=0.01, min_margin=0.0,
                                    caption_cues=BUTT_CAPTION_CUES)
 
 

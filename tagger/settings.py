@@ -35,16 +35,19 @@ SETTINGS = [
             choices=("auto", "cpu", "cuda")),
     # -- the cover rule's checks beyond the glory tag (see docs/cover-safety.md)
     Setting("tag.cover_min_glory", float, DEFAULT_COVER_SAFETY.min_glory,
-            "A photo tagged glory becomes a cover only with at least this P(glory): the "
-            "glory guard chosen by leave-one-source-out on real photos.", min=0.0, max=1.0),
+            "A glory-tagged photo becomes a cover only with at least this P(glory); 0 leaves "
+            "it to the model's own glory guard (its stricter glory threshold).",
+            min=0.0, max=1.0),
     Setting("tag.cover_max_butt", float, DEFAULT_COVER_SAFETY.max_butt,
-            "... and at most this P(butt): a butt-shot the model calls glory on a new "
-            "source still tends to keep some butt probability.", min=0.0, max=1.0),
+            "A glory-tagged photo becomes a cover only with at most this P(butt) (1 turns "
+            "the check off).", min=0.0, max=1.0),
     Setting("tag.cover_min_margin", float, DEFAULT_COVER_SAFETY.min_margin,
-            "... and P(glory) at least this much above the next class.", min=0.0, max=1.0),
+            "A glory-tagged photo becomes a cover only with P(glory) at least this much above "
+            "the next class's probability.", min=0.0, max=1.0),
     Setting("tag.cover_caption_cues", bool, bool(DEFAULT_COVER_SAFETY.caption_cues),
-            "... and no caption of its near-duplicate cluster saying it looks up from "
-            "below or behind ('looking up at', 'belay view', 'from below', ...)."),
+            "A glory-tagged photo never becomes a cover when a caption of it or its "
+            "near-duplicates says it looks up from below or behind ('looking up at', "
+            "'belay view', 'from below', ...)."),
     Setting("demo.size", str, "small",
             "Sample site the demo crawls: tiny (10 routes, 60 photos) or small "
             "(60 routes, 600 photos).", choices=("tiny", "small")),
