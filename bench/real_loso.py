@@ -16,17 +16,19 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.real_sources import (REAL_PHOTOS_2, RealPhoto, real_photos, source_folds,
                                 source_of_sha)
 from catalog import open_catalog
 from crawler.folder import LABEL_ORIGIN as REAL_ORIGIN, import_folder
+from crawler.options import CrawlOptions
 from tagger.tagging import TagOptions, tag_catalog
 from trainer.artifact import load_artifact
 from trainer.labels import import_labels, labelled_photos
 from trainer.run import train
+from trainer.settings import TrainOptions
 from trainer.splits import assign_splits
 
 MASTER = "master.duckdb"
@@ -44,7 +46,7 @@ ORDER BY p.sha256
 @dataclass
 class LosoPlan:
     work: Path
-    config: dict
+    config: TrainOptions
     site_dir: Path | None
     folds: int = 5
     only_folds: list[int] | None = None  # run just these folds (the rest read back)
@@ -56,25 +58,26 @@ def build_master(plan: LosoPlan, photos_folders: list[Path], console) -> Path:
     labels, and stored splits (the trainer's code; real photos dealt first)."""
     path, done = plan.work / MASTER, plan.work / "master.done"
     signature = json.dumps({"folders": [str(f) for f in photos_folders],
-                            "site": str(plan.site_dir), "seed": plan.config["seed"]})
+                            "site": str(plan.site_dir), "seed": plan.config.seed})
     if done.is_file() and done.read_text() == signature:
         return path
     for stale in (path, plan.work / "master-store"):
         shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(True)
     catalog = open_catalog(path)
     try:
+        labelled = replace(CrawlOptions.from_settings(source="folder"), labels_from_folders=True)
         for folder in photos_folders:
-            console.info(f"{folder}: {import_folder(catalog, folder, True).figures()}")
+            console.info(f"{folder}: {import_folder(catalog, folder, labelled).figures()}")
         if plan.site_dir is not None:
             import_folder(catalog, plan.site_dir / "www" / "media")
-            import_labels(catalog, plan.site_dir / "labels.csv", plan.config["classes"],
+            import_labels(catalog, plan.site_dir / "labels.csv", plan.config.classes,
                           origin=SITE_ORIGIN)
-        photos, _ = labelled_photos(catalog, plan.config["classes"])
+        photos, _ = labelled_photos(catalog, plan.config.classes)
         real = {s for (s,) in catalog.query("SELECT sha256 FROM labels WHERE origin = ?",
                                             [REAL_ORIGIN])}
-        assign_splits(catalog, [p for p in photos if p.sha256 in real], plan.config["split"],
-                      plan.config["seed"])
-        assign_splits(catalog, photos, plan.config["split"], plan.config["seed"])
+        assign_splits(catalog, [p for p in photos if p.sha256 in real], plan.config.split,
+                      plan.config.seed)
+        assign_splits(catalog, photos, plan.config.split, plan.config.seed)
     finally:
         catalog.close()
     done.write_text(signature)
@@ -111,7 +114,7 @@ def run_fold(plan: LosoPlan, fold: int, fold_sources: list[str], sources: dict[s
     catalog, removed = fold_catalog(plan, fold, held_out)
     try:
         started = time.perf_counter()
-        figures = train(catalog, dict(plan.config), console, plan.work / "models" / str(fold))
+        figures = train(catalog, plan.config, console, plan.work / "models" / str(fold))
         seconds = time.perf_counter() - started
         with catalog.transaction() as tx:
             for row in removed:
@@ -150,7 +153,7 @@ def run_loso(plan: LosoPlan, console) -> dict:
                                       indent=1))
         if out.is_file():
             results.append(json.loads(out.read_text()))
-    summary = {"config": plan.config, "folds": results}
+    summary = {"config": plan.config.as_dict(), "folds": results}
     (plan.work / "loso.json").write_text(json.dumps(summary, indent=1))
     return summary
 
@@ -170,13 +173,13 @@ def main_loso(args) -> None:
     from cragcat.console import Console
     from cragcat.settings import load_settings
     from samplesite.build import build_site
-    from trainer.run import train_config
+    from trainer.settings import train_options
 
     overrides = {"train.workers": 0}
     if args.quick:
         overrides.update({"train.epochs": 1, "train.image_size": 64})
     overrides.update(parse_overrides(args.set))
-    config = train_config(load_settings(None, overrides))
+    config = train_options(load_settings(None, overrides))
     site_size = "tiny" if args.quick and args.site_size == "small" else args.site_size
     site = None if site_size == "none" else build_site(site_size, 0, args.site_cache)
     work = args.work or Path.home() / ".cache" / "cragcat" / "bench-real-loso"
@@ -185,4 +188,4 @@ def main_loso(args) -> None:
     only = [int(f) for f in args.only_folds.split(",") if f] or None
     plan = LosoPlan(work, config, site, args.folds, only)
     summary = run_loso(plan, Console())
-    print(report_text(summary, config["classes"]))
+    print(report_text(summary, list(config.classes)))

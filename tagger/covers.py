@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
+from catalog.classes import BUTT, GLORY, TOPO
+
 CARD_ASPECT = 1.5          # 3:2, the shape of a route card
 FULL_RESOLUTION = 1000     # short side (px) at which resolution stops adding to the score
 SHARPNESS_HALF = 100.0     # Laplacian variance that scores 0.5 (higher saturates towards 1)
@@ -85,12 +87,12 @@ DEFAULT_COVER_SAFETY = CoverSafety(min_glory=0.0, max_butt=0.01, min_margin=0.0,
 def unsafe_reason(c: Candidate, safety: CoverSafety) -> str | None:
     """Why a glory-tagged photo may not be a cover, or None when it may."""
     probs = c.probabilities
-    glory = probs.get("glory", 0.0)
-    others = [p for k, p in probs.items() if k != "glory"]
+    glory = probs.get(GLORY, 0.0)
+    others = [p for k, p in probs.items() if k != GLORY]
     if glory < safety.min_glory:
         return f"glory {glory:.3f} under the guard {safety.min_glory:.3f}"
-    if probs.get("butt", 0.0) > safety.max_butt:
-        return f"butt {probs.get('butt', 0.0):.3f} over {safety.max_butt:.3f}"
+    if probs.get(BUTT, 0.0) > safety.max_butt:
+        return f"butt {probs.get(BUTT, 0.0):.3f} over {safety.max_butt:.3f}"
     if glory - max(others, default=0.0) < safety.min_margin:
         return f"margin {glory - max(others, default=0.0):.3f} under {safety.min_margin:.3f}"
     text = c.captions.lower()
@@ -152,7 +154,7 @@ def community_score(c: Candidate) -> float:
 
 
 def cover_score(c: Candidate) -> float:
-    parts = {"glory": sureness(c.probabilities.get("glory", 0.0)),
+    parts = {"glory": sureness(c.probabilities.get(GLORY, 0.0)),
              "resolution": resolution_score(c),
              "aspect": aspect_score(c), "sharpness": sharpness_score(c),
              "community": community_score(c)}
@@ -160,14 +162,14 @@ def cover_score(c: Candidate) -> float:
 
 
 def topo_score(c: Candidate) -> float:
-    parts = {"topo": sureness(c.probabilities.get("topo", 0.0)),
+    parts = {"topo": sureness(c.probabilities.get(TOPO, 0.0)),
              "resolution": resolution_score(c),
              "sharpness": sharpness_score(c)}
     return round(sum(TOPO_WEIGHTS[k] * v for k, v in parts.items()), 6)
 
 
 def cover_reason(c: Candidate) -> str:
-    words = [f"glory {c.probabilities.get('glory', 0.0):.2f}", f"{c.width}x{c.height}",
+    words = [f"{GLORY} {c.probabilities.get(GLORY, 0.0):.2f}", f"{c.width}x{c.height}",
              f"aspect {c.width / c.height:.2f}" if c.height else "aspect ?"]
     if c.sharpness is not None:
         words.append(f"sharpness {c.sharpness:.0f}")
@@ -180,12 +182,12 @@ def cover_reason(c: Candidate) -> str:
 
 # -- what a route has to offer ------------------------------------------------
 def is_cover_candidate(c: Candidate, safety: CoverSafety = CoverSafety()) -> bool:
-    return (c.status == "tagged" and c.predicted == "glory"
+    return (c.status == "tagged" and c.predicted == GLORY
             and unsafe_reason(c, safety) is None)
 
 
 def is_topo_candidate(c: Candidate) -> bool:
-    return c.status == "tagged" and c.predicted == "topo"
+    return c.status == "tagged" and c.predicted == TOPO
 
 
 def no_candidate_reason(photos: list[Candidate], wanted: str,
@@ -193,7 +195,7 @@ def no_candidate_reason(photos: list[Candidate], wanted: str,
     """Why a route has no cover (wanted='glory-shot') or no topo (wanted='topo')."""
     if safety is not None:
         refused = [r for r in (unsafe_reason(c, safety) for c in photos
-                               if c.status == "tagged" and c.predicted == "glory") if r]
+                               if c.status == "tagged" and c.predicted == GLORY) if r]
         if refused:
             return (f"its {len(refused)} glory-tagged photo(s) are not safe covers "
                     f"({refused[0]})")

@@ -16,13 +16,13 @@ from typing import Any, Protocol
 
 import torch
 
+from catalog.classes import OTHER
 from cragcat.cores import spare_cores
 from tagger.backend import Backend, choose_backend, pick_device
 from tagger.covers import DEFAULT_COVER_SAFETY, CoverSafety
 from tagger.loader import Batch, Photo, photo_loader
 from tagger.model import photo_transform, pixels_for_model, register_model
 
-OTHER = "other"
 CUDA_MIN_WORKERS = 8
 
 

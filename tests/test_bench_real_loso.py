@@ -20,7 +20,7 @@ from catalog import open_catalog
 from cragcat.console import Console
 from cragcat.settings import load_settings
 from tagger.covers import CoverSafety
-from trainer.run import train_config
+from trainer.settings import train_options
 
 CLASSES = ["glory", "butt", "topo"]
 
@@ -119,7 +119,7 @@ def test_one_fold_trains_without_its_source_and_tags_it(tmp_path):
         for i in range(8):  # distinct noise, so no two photos are near-duplicates
             pixels = np.clip(noise.normal(colour, 50, (40, 48, 3)), 0, 255).astype(np.uint8)
             Image.fromarray(pixels).save(photos / label / f"{label}{i}.png")
-    config = train_config(load_settings(None, {
+    config = train_options(load_settings(None, {
         "train.epochs": 1, "train.image_size": 32, "train.batch_size": 8, "train.workers": 0,
         "train.weights": "none", "train.freeze": "none", "train.split": [0.5, 0.25, 0.25]}))
     plan = LosoPlan(tmp_path / "work", config, site_dir=None, folds=2)
