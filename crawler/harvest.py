@@ -31,6 +31,9 @@ def harvest(run: Run, path: str | None) -> dict:
     source = run.settings["crawl.source"]
     if path and source != "folder":
         raise UsageError(f"a PATH argument is only for --source folder (got --source {source})")
+    if run.settings["crawl.engine"] == "ray" and source != "folder":
+        raise UsageError("--engine ray is for --source folder: a site's politeness, not "
+                         "its CPU work, limits a web crawl")
     with run.open_catalog() as catalog:
         if source == "folder":
             tally = _folder(run, catalog, path)
@@ -49,12 +52,26 @@ def _folder(run: Run, catalog, path: str | None) -> Tally:
     if not path:
         raise UsageError("crawl --source folder needs the folder: crawl --source folder PATH")
     settings = run.settings
+    if settings["crawl.engine"] == "ray":
+        return _folder_on_ray(run, catalog, path)
     with run.console.progress(f"importing {path}") as progress:
         return import_folder(catalog, path, settings["crawl.labels_from_folders"],
                              max_pixels=settings["crawl.max_pixels"],
                              max_images=settings["crawl.max_images"],
                              batch_size=settings["crawl.batch_size"],
                              on_item=lambda outcome: progress.advance())
+
+
+def _folder_on_ray(run: Run, catalog, path: str) -> Tally:
+    from crawler.ray_folder import import_folder_on_ray
+    settings = run.settings
+    with run.console.progress(f"importing {path} on Ray") as progress:
+        return import_folder_on_ray(catalog, path, settings["crawl.labels_from_folders"],
+                                    max_pixels=settings["crawl.max_pixels"],
+                                    max_images=settings["crawl.max_images"],
+                                    shard_size=settings["crawl.ray_shard"],
+                                    address=settings["crawl.address"],
+                                    on_item=lambda outcome: progress.advance())
 
 
 def _html(run: Run, catalog) -> Tally:

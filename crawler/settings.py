@@ -65,6 +65,15 @@ SETTINGS = [
             "together (a killed import redoes at most this many). A web crawl commits "
             "continuously: whatever finished while the last batch was written.", min=1,
             max=10_000, flag=""),
+    Setting("crawl.engine", str, "local", "Folder import: 'local' examines files on this "
+            "machine's threads; 'ray' shards them across a Ray cluster's tasks (needs pip "
+            "install 'cragcat[ray]' and, on a cluster, a store path every node mounts); the "
+            "rows are merged here either way.", choices=("local", "ray")),
+    Setting("crawl.address", str, "", "Ray engine: the cluster to join (host:port of its "
+            "head, or 'auto'); empty starts a local Ray runtime on this machine's cores."),
+    Setting("crawl.ray_shard", int, 64, "Ray engine: files per Ray task; a task's rows are "
+            "merged in one transaction, and a stopped import redoes at most the shards in "
+            "flight.", min=1, max=100_000, flag=""),
     Setting("dedup.max_distance", int, 8, "Near-duplicate candidates: images whose 64-bit "
             "pHashes differ in at most this many bits. 8 because on the sample site's ground "
             "truth every copy (re-encoded, resized, 1-3% cropped, watermarked) is within 8 of "
