@@ -27,14 +27,18 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalog import open_catalog  # noqa: E402
-from crawler.folder import import_folder  # noqa: E402
-from crawler.ray_folder import import_folder_on_ray  # noqa: E402
+from crawler.folder import crawl_folder  # noqa: E402
+from crawler.options import CrawlOptions  # noqa: E402
+from crawler.ray_folder import crawl_folder_on_ray  # noqa: E402
 from samplesite import build_site  # noqa: E402
 from tagger.ray_engine import RayTagOptions, tag_catalog_on_ray  # noqa: E402
 from tagger.tagging import TagOptions, tag_catalog  # noqa: E402
 from tests.ray_photos import labelled_site_folder  # noqa: E402
 from trainer.artifact import load_artifact, save_artifact  # noqa: E402
 from trainer.backbones import create_model, preprocessing, resolve  # noqa: E402
+
+
+FOLDER = CrawlOptions.from_settings(source="folder")
 
 
 def lite0_artifact(folder: Path):
@@ -62,7 +66,7 @@ def measure(work: Path, photos: Path, cpus: int) -> dict:
     artifact = lite0_artifact(work)
     options = TagOptions(batch_size=32, workers=1, backend="onnx")
     with open_catalog(work / "local.duckdb") as catalog:
-        tally, seconds = timed(lambda: import_folder(catalog, photos, dedup=None))
+        tally, seconds = timed(lambda: crawl_folder(catalog, photos, FOLDER))
         figures["ingest local photos/s"] = round(tally.images / seconds, 1)
         summary, seconds = timed(lambda: tag_catalog(catalog, artifact, options))
         figures["tagging local photos/s"] = round(summary.tagged / seconds, 1)
@@ -70,7 +74,7 @@ def measure(work: Path, photos: Path, cpus: int) -> dict:
                                                        log_to_driver=False))
     try:
         with open_catalog(work / "ray.duckdb") as catalog:
-            tally, seconds = timed(lambda: import_folder_on_ray(catalog, photos, dedup=None))
+            tally, seconds = timed(lambda: crawl_folder_on_ray(catalog, photos, FOLDER))
             figures["ingest ray photos/s"] = round(tally.images / seconds, 1)
             summary, seconds = timed(lambda: tag_catalog_on_ray(
                 catalog, artifact, options, RayTagOptions(actors=cpus)))

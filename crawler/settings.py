@@ -2,7 +2,6 @@
 
 from cragcat.settings import Setting, Table
 from crawler.duration import check_duration_or_empty
-from samplesite.profile import SAMPLE_PROFILE
 
 SOURCES = ("html", "openbeta", "folder")
 
@@ -52,6 +51,15 @@ SETTINGS = [
     Setting("crawl.image_processes", bool, True, "Run the image workers as processes "
             "(no contention with fetching for Python's lock; costs about a second to "
             "start them); false: threads.", flag=""),
+    Setting("crawl.engine", str, "local", "Folder import: 'local' examines files in this "
+            "machine's image workers; 'ray' shards them across a Ray cluster's tasks (needs "
+            "pip install 'cragcat[ray]' and, on a cluster, a store path every node mounts); "
+            "the rows are committed here either way.", choices=("local", "ray")),
+    Setting("crawl.address", str, "", "Ray engine: the cluster to join (host:port of its "
+            "head, or 'auto'); empty starts a local Ray runtime on this machine's cores."),
+    Setting("crawl.ray_shard", int, 64, "Ray engine: files per Ray task; a task's rows are "
+            "committed in one transaction, and a stopped import redoes at most the shards "
+            "in flight.", min=1, max=100_000, flag=""),
     Setting("crawl.retries", int, 3, "Extra tries after a connection error, timeout, 5xx, 408 "
             "or 429.", min=0, max=20),
     Setting("crawl.backoff", float, 0.5, "Seconds before the first retry; doubled for each "
@@ -61,19 +69,6 @@ SETTINGS = [
     Setting("crawl.private_hosts", list, [], "Hosts that may resolve to private, loopback or "
             "other non-public addresses (the address guard refuses them otherwise); a "
             "profile adds its own.", item_type=str, flag=""),
-    Setting("crawl.batch_size", int, 32, "Folder import: files examined and committed "
-            "together (a killed import redoes at most this many). A web crawl commits "
-            "continuously: whatever finished while the last batch was written.", min=1,
-            max=10_000, flag=""),
-    Setting("crawl.engine", str, "local", "Folder import: 'local' examines files on this "
-            "machine's threads; 'ray' shards them across a Ray cluster's tasks (needs pip "
-            "install 'cragcat[ray]' and, on a cluster, a store path every node mounts); the "
-            "rows are merged here either way.", choices=("local", "ray")),
-    Setting("crawl.address", str, "", "Ray engine: the cluster to join (host:port of its "
-            "head, or 'auto'); empty starts a local Ray runtime on this machine's cores."),
-    Setting("crawl.ray_shard", int, 64, "Ray engine: files per Ray task; a task's rows are "
-            "merged in one transaction, and a stopped import redoes at most the shards in "
-            "flight.", min=1, max=100_000, flag=""),
     Setting("dedup.max_distance", int, 8, "Near-duplicate candidates: images whose 64-bit "
             "pHashes differ in at most this many bits. 8 because on the sample site's ground "
             "truth every copy (re-encoded, resized, 1-3% cropped, watermarked) is within 8 of "
@@ -139,17 +134,6 @@ PROFILE_SETTINGS = (
          "empty: the page URL is the id."),
 )
 
-# The sample site's selectors come from samplesite/profile.py (it owns its HTML);
-# the rest is how to crawl it: on loopback, fast, following every link so that
-# its traps (robots-disallowed pages, a private-address link, a redirect loop,
-# a dead page) are met and recorded.
-SAMPLE_PRESET = {
-    **{key: value for key, value in SAMPLE_PROFILE.items()
-       if key in {s.name for s in PROFILE_SETTINGS}},
-    "private_hosts": ["127.0.0.1"], "delay": 0.0, "concurrency": 4, "other_links": True,
-    "area_id_attr": "data-area-id", "route_id_attr": "data-route-id",
-}
-
 TABLES = [Table("crawl.profile", "Site profiles for the html source: one "
                 "[crawl.profile.NAME] table per site (crawl --profile NAME).",
-                PROFILE_SETTINGS, presets={"sample": SAMPLE_PRESET})]
+                PROFILE_SETTINGS)]

@@ -14,7 +14,11 @@ import pytest
 import torch
 
 from catalog import open_catalog
+from dataclasses import replace
+
+from crawler.dedup import deduplicate
 from crawler.folder import import_folder
+from crawler.options import CrawlOptions
 from tagger.ray_engine import RayTagOptions, tag_catalog_on_ray
 from tagger.tagging import TagOptions, tag_catalog
 from trainer.artifact import load_artifact, save_artifact
@@ -27,6 +31,7 @@ ray = pytest.importorskip("ray", reason="the Ray extra is not installed: pip ins
 # A Ray runtime and its model actors take tens of seconds to start on 2 cores.
 slow = pytest.mark.slow
 
+FOLDER = replace(CrawlOptions.from_settings(source="folder"), labels_from_folders=True)
 TAGS_SQL = ("SELECT sha256, status, class, round(confidence, 5), reason FROM tags "
             "ORDER BY sha256")
 
@@ -48,7 +53,7 @@ def imported(photo_folder, tmp_path_factory) -> Path:
     """A catalog of the folder, imported by the local engine (the reference)."""
     path = tmp_path_factory.mktemp("local") / "catalog.duckdb"
     with open_catalog(path) as catalog:
-        import_folder(catalog, photo_folder, labels_from_folders=True)
+        import_folder(catalog, photo_folder, FOLDER)
     return path
 
 
@@ -143,11 +148,11 @@ def test_a_killed_ray_run_run_again_tags_nothing_twice(ray_runtime, imported, ar
 @slow
 def test_ray_folder_import_equals_the_local_import(ray_runtime, photo_folder, imported,
                                                    tmp_path):
-    from crawler.ray_folder import import_folder_on_ray
+    from crawler.ray_folder import crawl_folder_on_ray
 
     with open_catalog(tmp_path / "ray.duckdb") as catalog:
-        tally = import_folder_on_ray(catalog, photo_folder, labels_from_folders=True,
-                                     shard_size=8)
+        tally = crawl_folder_on_ray(catalog, photo_folder, replace(FOLDER, ray_shard=8))
+        deduplicate(catalog, FOLDER.dedup)
         got = {sql: catalog.query(sql) for sql in EQUAL_SQL}
     with open_catalog(imported) as catalog:
         expected = {sql: catalog.query(sql) for sql in EQUAL_SQL}
