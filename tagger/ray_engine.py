@@ -45,7 +45,8 @@ ALREADY_TAGGED_SQL = """SELECT count(*) FROM images i JOIN tags t ON t.sha256 = 
 @dataclass(frozen=True)
 class RayTagOptions:
     """Where and how wide: ``address`` empty starts a local runtime; ``actors`` 0 means
-    one per GPU when the cluster has GPUs (and the device allows), else one per CPU;
+    one per GPU when the cluster has GPUs (and the device allows), else one per CPU but
+    one;
     ``merge_rows`` results are merged per catalog transaction."""
 
     address: str = ""
@@ -90,7 +91,9 @@ def _actor_resources(cluster: RayCluster, device: str, actors: int) -> tuple[dic
     """(Ray resources per actor, how many actors, the device they use)."""
     if cluster.gpus and device != "cpu":
         return {"num_gpus": 1}, actors or cluster.gpus, "cuda"
-    return {"num_cpus": 1}, actors or max(1, cluster.cpus), "cpu"
+    # One core stays free: actors holding every core starve Ray Data's own tasks (seen
+    # as a run that never ends on a 2-core runtime), and this process merges on it.
+    return {"num_cpus": 1}, actors or max(1, cluster.cpus - 1), "cpu"
 
 
 def export_work(catalog, model_id: str, retag: bool, path: Path) -> tuple[int, int]:

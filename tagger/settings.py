@@ -41,7 +41,8 @@ SETTINGS = [
             "starts a local Ray runtime on this machine's cores."),
     Setting("tag.ray_actors", int, 0,
             "Ray engine: model actors; 0 means one per GPU when the cluster has GPUs, "
-            "else one per CPU.", min=0, max=4096),
+            "else one per CPU but one (left to Ray Data's reading and to the merge).", min=0,
+            max=4096),
     Setting("demo.size", str, "small",
             "Sample site the demo crawls: tiny (10 routes, 60 photos) or small "
             "(60 routes, 600 photos).", choices=("tiny", "small")),
