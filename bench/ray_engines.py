@@ -35,7 +35,8 @@ from tagger.ray_engine import RayTagOptions, tag_catalog_on_ray  # noqa: E402
 from tagger.tagging import TagOptions, tag_catalog  # noqa: E402
 from tests.ray_photos import labelled_site_folder  # noqa: E402
 from trainer.artifact import load_artifact, save_artifact  # noqa: E402
-from trainer.backbones import create_model, preprocessing, resolve  # noqa: E402
+from trainer.architecture import preprocessing, resolve  # noqa: E402
+from trainer.backbones import create_model  # noqa: E402
 
 
 FOLDER = CrawlOptions.from_settings(source="folder")

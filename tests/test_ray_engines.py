@@ -22,7 +22,8 @@ from crawler.options import CrawlOptions
 from tagger.ray_engine import RayTagOptions, tag_catalog_on_ray
 from tagger.tagging import TagOptions, tag_catalog
 from trainer.artifact import load_artifact, save_artifact
-from trainer.backbones import create_model, preprocessing, resolve
+from trainer.architecture import preprocessing, resolve
+from trainer.backbones import create_model
 from tests.ray_photos import labelled_site_folder
 
 ray = pytest.importorskip("ray", reason="the Ray extra is not installed: pip install "
