@@ -28,11 +28,17 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
     """Crawl ``options.source`` into ``catalog``; return the closing figures."""
     source = options.source
     check_path(source, path)
+    if options.engine == "ray" and source != "folder":
+        raise UsageError("--engine ray is for --source folder: a site's politeness, not "
+                         "its CPU work, limits a web crawl")
     total = options.budget.max_images or None
     report: dict = {}  # the html source's profile quality report
     with console.progress("crawling", total=total) as progress:
         on_progress = _progress_reporter(progress, total)
-        if source == "folder":
+        if source == "folder" and options.engine == "ray":
+            from crawler.ray_folder import crawl_folder_on_ray
+            tally = crawl_folder_on_ray(catalog, path, options, on_progress)
+        elif source == "folder":
             tally = crawl_folder(catalog, path, options, on_progress)
         elif source == "html":
             tally, report = _html(catalog, options, on_progress)

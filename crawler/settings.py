@@ -51,6 +51,15 @@ SETTINGS = [
     Setting("crawl.image_processes", bool, True, "Run the image workers as processes "
             "(no contention with fetching for Python's lock; costs about a second to "
             "start them); false: threads.", flag=""),
+    Setting("crawl.engine", str, "local", "Folder import: 'local' examines files in this "
+            "machine's image workers; 'ray' shards them across a Ray cluster's tasks (needs "
+            "pip install 'cragcat[ray]' and, on a cluster, a store path every node mounts); "
+            "the rows are committed here either way.", choices=("local", "ray")),
+    Setting("crawl.address", str, "", "Ray engine: the cluster to join (host:port of its "
+            "head, or 'auto'); empty starts a local Ray runtime on this machine's cores."),
+    Setting("crawl.ray_shard", int, 64, "Ray engine: files per Ray task; a task's rows are "
+            "committed in one transaction, and a stopped import redoes at most the shards "
+            "in flight.", min=1, max=100_000, flag=""),
     Setting("crawl.retries", int, 3, "Extra tries after a connection error, timeout, 5xx, 408 "
             "or 429.", min=0, max=20),
     Setting("crawl.backoff", float, 0.5, "Seconds before the first retry; doubled for each "
