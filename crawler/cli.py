@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from catalog import open_configured_catalog
 from cragcat.command import Run, stage_options
 
 
@@ -14,7 +15,7 @@ from cragcat.command import Run, stage_options
                "crawl.max_depth", "crawl.refresh_after", "crawl.concurrency",
                "crawl.host_concurrency", "crawl.delay", "crawl.timeout", "crawl.max_bytes",
                "crawl.retries", "crawl.contact", "openbeta.api_url", "openbeta.media_url",
-               "openbeta.area")
+               "openbeta.area", "crawl.engine", "crawl.address")
 def crawl(run: Run, path):
     """Harvest climbing photos into the catalog, politely and resumably.
 
@@ -23,10 +24,17 @@ def crawl(run: Run, path):
     crawl --source openbeta --area NAME      the OpenBeta API, from a root area down
     crawl --source folder PATH [--labels-from-folders]
                                              a local folder, sub-folders as labels
+    crawl --source folder PATH --engine ray [--address HOST:PORT]
+                                             the same, examined on a Ray cluster
     Run the same command again to continue a crawl that was stopped.
     """
-    from crawler.harvest import harvest
-    harvest(run, path)
+    from crawler.harvest import check_path, harvest
+    from crawler.options import CrawlOptions
+
+    check_path(run.settings["crawl.source"], path)
+    options = CrawlOptions.from_settings(run.settings)
+    with open_configured_catalog(run.settings) as catalog:
+        harvest(catalog, options, run.console, path)
 
 
 main = crawl
