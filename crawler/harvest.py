@@ -25,9 +25,7 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
     """Crawl ``options.source`` into ``catalog``; return the closing figures."""
     source = options.source
     check_path(source, path)
-    if options.engine == "ray" and source != "folder":
-        raise UsageError("--engine ray is for --source folder: a site's politeness, not "
-                         "its CPU work, limits a web crawl")
+    check_engine(source, options.engine)
     total = options.budget.max_images or None
     with console.progress("crawling", total=total) as progress:
         on_progress = _progress_reporter(progress, total)
@@ -45,6 +43,13 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
                             kept_apart_pairs=clusters.kept_apart)
     console.done(f"crawl ({source})", figures, _next_steps(str(catalog.path), tally))
     return figures
+
+
+def check_engine(source: str, engine: str) -> None:
+    """The Ray engine takes a folder's CPU work; a web crawl is bound by politeness."""
+    if engine == "ray" and source != "folder":
+        raise UsageError("--engine ray is for --source folder: a site's politeness, not "
+                         "its CPU work, limits a web crawl")
 
 
 def check_path(source: str, path: str | None) -> None:
