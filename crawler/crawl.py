@@ -43,7 +43,7 @@ def crawl_source(catalog, source: Source, fetcher, options: CrawlOptions, tally:
         asyncio.run(_crawl(catalog, source, frontier, fetcher, options, tally, on_progress))
         status = "finished"
     finally:
-        finish_run(catalog, run_id, status, tally.figures())
+        finish_run(catalog, run_id, status, tally.figures(**source.run_report()))
     return tally
 
 

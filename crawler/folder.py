@@ -118,6 +118,10 @@ class FolderSource:
                                           page_url=file.parent.as_uri()), 0)
                                 for file in image_files(self.root)])
 
+    def run_report(self) -> dict:
+        """No profile, so no profile quality report."""
+        return {}
+
     def finish(self, tx) -> None:
         if self.labels_from_folders:
             self._label(tx)

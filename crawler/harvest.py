@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 
+from rich.markup import escape
+
 from crawler.crawl import crawl_source, fetcher_for
 from crawler.dedup import deduplicate
 from crawler.folder import crawl_folder
 from crawler.options import CrawlOptions
+from crawler.quality import quality_lines
 from crawler.site import HtmlSource
 from crawler.tally import Tally
 from crawler.throttle import HostPolicy
@@ -27,6 +30,7 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
     check_path(source, path)
     check_engine(source, options.engine)
     total = options.budget.max_images or None
+    report: dict = {}  # the html source's profile quality report
     with console.progress("crawling", total=total) as progress:
         on_progress = _progress_reporter(progress, total)
         if source == "folder" and options.engine == "ray":
@@ -35,12 +39,15 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
         elif source == "folder":
             tally = crawl_folder(catalog, path, options, on_progress)
         elif source == "html":
-            tally = _html(catalog, options, on_progress)
+            tally, report = _html(catalog, options, on_progress)
         else:
             tally = _openbeta(catalog, options, on_progress)
+    if report:
+        _show_quality(console, report)
     clusters = deduplicate(catalog, options.dedup)
     figures = tally.figures(near_duplicate_pairs=clusters.merged_pairs,
-                            kept_apart_pairs=clusters.kept_apart)
+                            kept_apart_pairs=clusters.kept_apart,
+                            **report)
     console.done(f"crawl ({source})", figures, _next_steps(str(catalog.path), tally))
     return figures
 
@@ -60,7 +67,7 @@ def check_path(source: str, path: str | None) -> None:
         raise UsageError("crawl --source folder needs the folder: crawl --source folder PATH")
 
 
-def _html(catalog, options: CrawlOptions, on_progress) -> Tally:
+def _html(catalog, options: CrawlOptions, on_progress) -> tuple[Tally, dict]:
     profile = options.profile
     source = HtmlSource(profile, options.max_depth)
     with catalog.transaction() as tx:
@@ -68,7 +75,17 @@ def _html(catalog, options: CrawlOptions, on_progress) -> Tally:
     policy = HostPolicy(profile.delay, profile.concurrency)
     hosts = {host: policy for host in profile.allowed_hosts | profile.image_hosts}
     fetcher = fetcher_for(options, hosts, profile.private_hosts)
-    return crawl_source(catalog, source, fetcher, options, Tally(), on_progress)
+    tally = crawl_source(catalog, source, fetcher, options, Tally(), on_progress)
+    return tally, source.run_report()
+
+
+def _show_quality(console: Console, report: dict) -> None:
+    """The profile quality report: broken selectors as warnings, then the counts."""
+    for line in quality_lines(report["profile"]):
+        if line.startswith("selector"):
+            console.warn(line)
+        else:
+            console.info(escape(line))
 
 
 def _openbeta(catalog, options: CrawlOptions, on_progress) -> Tally:
