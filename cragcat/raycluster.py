@@ -1,6 +1,6 @@
 """Join a Ray cluster (or start a local one) for the stages that run on Ray.
 
-Ray is an optional extra (``pip install cragcat[ray]``): it is imported here,
+Ray is an optional extra (``pip install 'cragcat[ray]'``): it is imported here,
 when a command asks for ``--engine ray``, so the local engine never needs it.
 A runtime this process started is shut down when the block ends; one that was
 already running (a test's ``ray.init``, a notebook) is left as it was.
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from cragcat.errors import UsageError
+from cragcat.extras import require
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,9 @@ class RayCluster:
 
 
 def import_ray():
-    """The ray module, or a clear UsageError when the extra is not installed."""
-    try:
-        import ray
-    except ImportError:
-        raise UsageError("--engine ray needs Ray: pip install 'cragcat[ray]'") from None
+    """The ray module, or MissingExtra (one line naming the pip command) without it."""
+    require("ray", "--engine ray")
+    import ray
     return ray
 
 

@@ -28,10 +28,11 @@ def crawl(run: Run, path):
                                              the same, examined on a Ray cluster
     Run the same command again to continue a crawl that was stopped.
     """
-    from crawler.harvest import check_path, harvest
+    from crawler.harvest import check_engine, check_path, harvest
     from crawler.options import CrawlOptions
 
     check_path(run.settings["crawl.source"], path)
+    check_engine(run.settings["crawl.source"], run.settings["crawl.engine"])
     options = CrawlOptions.from_settings(run.settings)
     with open_configured_catalog(run.settings) as catalog:
         harvest(catalog, options, run.console, path)

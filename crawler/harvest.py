@@ -28,9 +28,7 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
     """Crawl ``options.source`` into ``catalog``; return the closing figures."""
     source = options.source
     check_path(source, path)
-    if options.engine == "ray" and source != "folder":
-        raise UsageError("--engine ray is for --source folder: a site's politeness, not "
-                         "its CPU work, limits a web crawl")
+    check_engine(source, options.engine)
     total = options.budget.max_images or None
     report: dict = {}  # the html source's profile quality report
     with console.progress("crawling", total=total) as progress:
@@ -52,6 +50,13 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
                             **report)
     console.done(f"crawl ({source})", figures, _next_steps(str(catalog.path), tally))
     return figures
+
+
+def check_engine(source: str, engine: str) -> None:
+    """The Ray engine takes a folder's CPU work; a web crawl is bound by politeness."""
+    if engine == "ray" and source != "folder":
+        raise UsageError("--engine ray is for --source folder: a site's politeness, not "
+                         "its CPU work, limits a web crawl")
 
 
 def check_path(source: str, path: str | None) -> None:

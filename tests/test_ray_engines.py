@@ -197,3 +197,17 @@ def test_the_ray_engine_is_only_for_a_folder(catalog_path):
     result = CliRunner().invoke(crawl, ["--catalog", str(catalog_path), "--engine", "ray"])
     assert result.exit_code == 2
     assert "--engine ray is for --source folder" in result.output
+
+
+def test_the_ray_engine_without_the_ray_extra_is_one_line(monkeypatch, catalog_path, tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import crawl
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # the one simulated part: Ray not installed
+    (tmp_path / "photos").mkdir()
+    result = CliRunner().invoke(crawl, ["--catalog", str(catalog_path), "--source", "folder",
+                                        str(tmp_path / "photos"), "--engine", "ray"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: --engine ray needs ray, which is not installed: pip install 'cragcat[ray]'"]
