@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from crawler.fetch import FetchFailed, Fetched, Fetcher
+from crawler.fetch import FetchFailed, Fetched, Fetcher, HopRule
 from crawler.frontier import Finished, Frontier, FrontierItem
 from crawler.ingest import (Examined, ImageRejected, Outcome, Sighting, examine_and_store,
                             record_images, sha256_of)
@@ -62,6 +62,7 @@ class Source(Protocol):
 
     def seed(self, tx, frontier: Frontier) -> None: ...
     def request(self, item: FrontierItem) -> Request: ...
+    def hop_rule(self, item: FrontierItem) -> HopRule | None: ...
     def parse(self, item: FrontierItem, fetched: Fetched) -> Any: ...
     def record(self, tx, item: FrontierItem, fetched: Fetched, findings: Any,
                frontier: Frontier, found: Discoveries) -> None: ...
@@ -103,6 +104,7 @@ class _Failed:
     attempts: int = 1
     skipped: bool = False
     sha256: str | None = None
+    target: str | None = None  # the redirect target the failure concerns
 
 
 class Engine:
@@ -230,12 +232,13 @@ class Engine:
             return await self._page(item)
         except FetchFailed as exc:
             return _Failed(item, exc.reason, exc.detail, exc.status, max(exc.attempts, 1),
-                           exc.skipped)
+                           exc.skipped, target=exc.url)
 
     async def _page(self, item: FrontierItem):
         request = self.source.request(item)
         fetched = await self.fetcher.fetch(request.url, request.method, request.json,
-                                           etag=item.etag, last_modified=item.last_modified)
+                                           etag=item.etag, last_modified=item.last_modified,
+                                           hop=self.source.hop_rule(item))
         if fetched.not_modified:
             return _PageDone(item, fetched, None)
         if not 200 <= fetched.status < 300:
@@ -251,7 +254,7 @@ class Engine:
         return _PageDone(item, fetched, findings)
 
     async def _image(self, item: FrontierItem):
-        fetched = await self.fetcher.fetch(item.url)
+        fetched = await self.fetcher.fetch(item.url, hop=self.source.hop_rule(item))
         if not 200 <= fetched.status < 300:
             return _Failed(item, f"http-{fetched.status}", "", fetched.status, fetched.attempts)
         sha = sha256_of(fetched.content)
@@ -292,6 +295,9 @@ class Engine:
             self.tally.skipped += len(self.frontier.skip_many(tx, found.skipped))
 
     def _record_failure(self, tx, failed: _Failed) -> None:
+        if failed.target:  # a redirect led to a URL we refuse: it gets its own row
+            self.frontier.skip(tx, failed.target, failed.item.kind, failed.reason,
+                               failed.item.depth, discovered_from=failed.item.url)
         if failed.skipped:
             self.frontier.mark_skipped(tx, failed.item.url, failed.reason, failed.attempts)
             self.tally.skipped += 1

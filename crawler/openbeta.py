@@ -113,6 +113,9 @@ class OpenBetaSource:
                     "variables": {"uuid": target[len("area/"):]}}
         return Request(self.api_url, "POST", body)
 
+    def hop_rule(self, item: FrontierItem) -> None:
+        return None  # the API and its media host: only the address guard judges hops
+
     # -- reading answers (worker thread) -------------------------------------------
     def parse(self, item: FrontierItem, fetched: Fetched) -> AreaAnswer:
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from crawler import signature
 from crawler.engine import Discoveries, PageRejected, Request
-from crawler.fetch import Fetched
+from crawler.fetch import Fetched, HopRule
 from crawler.frontier import Frontier, FrontierItem
 from crawler.html import PageFindings, parse_page
 from crawler.ingest import Sighting
@@ -36,6 +36,12 @@ class HtmlSource:
 
     def request(self, item: FrontierItem) -> Request:
         return Request(item.url)
+
+    def hop_rule(self, item: FrontierItem) -> HopRule:
+        """A redirect passes the rules a link to its target would (not the depth)."""
+        if item.kind == "image":
+            return lambda url: None if self.profile.image_host_ok(url) else "off-site"
+        return lambda url: self._refusal(url, 0)
 
     def parse(self, item: FrontierItem, fetched: Fetched) -> PageFindings:
         declared = (fetched.content_type or "").lower()
