@@ -12,13 +12,15 @@ label with origin ``folder``.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote_to_bytes, urlparse
 
 from crawler.dedup import DedupSettings, deduplicate
 from crawler.frontier import Finished, Frontier, FrontierItem
@@ -31,6 +33,7 @@ from crawler.tally import Tally
 from cragcat.errors import UsageError
 
 LABEL_ORIGIN = "folder"
+DEFAULT_MAX_BYTES = 30_000_000  # as crawl.max_bytes: no file is read past this
 
 
 @dataclass
@@ -46,13 +49,56 @@ class FolderTally(Tally):
                                unlabelled_folders=dict(self.unlabelled_folders), **extra)
 
 
-def image_files(root: Path) -> list[Path]:
-    """Every non-hidden file under ``root``, in a stable order; links are not followed."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(folder) / f for f in sorted(files) if not f.startswith(".")]
+def image_files(root: Path) -> list[tuple[Path, str | None]]:
+    """Every non-hidden entry under ``root`` in a stable order, each with the reason it
+    is not read (a link, a FIFO or device, a folder that cannot be listed) or None.
+
+    Only regular files inside the folder are read: a link may lead anywhere."""
+    found: list[tuple[Path, str | None]] = []
+
+    def unlistable(error: OSError) -> None:
+        found.append((Path(error.filename), "unreadable-folder"))
+
+    for folder, dirs, files in os.walk(root, onerror=unlistable):
+        here = Path(folder)
+        links = [d for d in dirs if os.path.islink(here / d)]  # False when unreadable
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in links)
+        for name in sorted(f for f in files + links if not f.startswith(".")):
+            found.append((here / name, _not_a_photo_file(here / name)))
     return found
+
+
+def _not_a_photo_file(path: Path) -> str | None:
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "unreadable"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return None if stat.S_ISREG(mode) else "not-a-regular-file"
+
+
+def file_of(url: str) -> Path:
+    """The file of a ``file://`` URL, byte for byte (a name need not be UTF-8)."""
+    return Path(os.fsdecode(unquote_to_bytes(urlparse(url).path)))
+
+
+def read_limited(file: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file, never following a link nor blocking on a FIFO;
+    raise ImageRejected for anything else or for more than ``max_bytes``."""
+    try:
+        fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # it became a link after the walk
+            raise ImageRejected("symlink", str(file)) from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ImageRejected("not-a-regular-file", str(file))
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ImageRejected("too-large", f"over {max_bytes:,} bytes")
+    return data
 
 
 def folder_label(root: Path, file: Path) -> tuple[str | None, str | None]:
@@ -67,7 +113,7 @@ def folder_label(root: Path, file: Path) -> tuple[str | None, str | None]:
 
 def import_folder(catalog, path: str | os.PathLike, labels_from_folders: bool = False,
                   max_pixels: int = DEFAULT_MAX_PIXELS, max_images: int = 0,
-                  batch_size: int = 32,
+                  batch_size: int = 32, max_bytes: int = DEFAULT_MAX_BYTES,
                   on_item: Callable[[Outcome], None] | None = None,
                   dedup: DedupSettings | None = DedupSettings()) -> FolderTally:
     """Bring every image under ``path`` into ``catalog``; return the run's counts.
@@ -85,8 +131,9 @@ def import_folder(catalog, path: str | os.PathLike, labels_from_folders: bool = 
     tally = FolderTally()
     status = "interrupted"
     try:
-        _enqueue_files(catalog, frontier, root)
-        _ingest_queued(catalog, frontier, tally, max_pixels, max_images, batch_size, on_item)
+        _enqueue_files(catalog, frontier, root, tally)
+        limits = (max_pixels, max_bytes)
+        _ingest_queued(catalog, frontier, tally, limits, max_images, batch_size, on_item)
         if labels_from_folders:
             _label_from_folders(catalog, source_id, root, tally)
         if dedup is not None:
@@ -97,12 +144,15 @@ def import_folder(catalog, path: str | os.PathLike, labels_from_folders: bool = 
     return tally
 
 
-def _enqueue_files(catalog, frontier: Frontier, root: Path) -> None:
-    files = image_files(root)
-    for start in range(0, len(files), 500):
+def _enqueue_files(catalog, frontier: Frontier, root: Path, tally: FolderTally) -> None:
+    entries = image_files(root)
+    for start in range(0, len(entries), 500):
+        batch = entries[start:start + 500]
         with catalog.transaction() as tx:
             frontier.enqueue_many(tx, [(file.as_uri(), "image", 0, None, None)
-                                       for file in files[start:start + 500]])
+                                       for file, why in batch if not why])
+            tally.skipped += len(frontier.skip_many(
+                tx, [(file.as_uri(), "image", why, 0, None) for file, why in batch if why]))
 
 
 @dataclass(frozen=True)
@@ -117,7 +167,7 @@ class _Read:
     detail: str | None = None
 
 
-def _ingest_queued(catalog, frontier: Frontier, tally: FolderTally, max_pixels: int,
+def _ingest_queued(catalog, frontier: Frontier, tally: FolderTally, limits: tuple[int, int],
                    max_images: int, batch_size: int, on_item) -> None:
     """Examine a batch of files on worker threads, then write it in one transaction."""
     known = {row[0] for row in catalog.query("SELECT sha256 FROM images")}
@@ -127,7 +177,7 @@ def _ingest_queued(catalog, frontier: Frontier, tally: FolderTally, max_pixels: 
             batch = frontier.queued(catalog.con, kind="image", limit=limit)
             if not batch:
                 return
-            reads = list(pool.map(lambda item: _read(item, known, max_pixels,
+            reads = list(pool.map(lambda item: _read(item, known, limits,
                                                      catalog.store_dir), batch))
             with catalog.transaction() as tx:
                 outcomes = _record(tx, frontier, reads, tally)
@@ -137,9 +187,12 @@ def _ingest_queued(catalog, frontier: Frontier, tally: FolderTally, max_pixels: 
                     on_item(outcome)
 
 
-def _read(item: FrontierItem, known: set[str], max_pixels: int, store_dir) -> _Read:
+def _read(item: FrontierItem, known: set[str], limits: tuple[int, int], store_dir) -> _Read:
+    max_pixels, max_bytes = limits
     try:
-        data = Path(unquote(urlparse(item.url).path)).read_bytes()
+        data = read_limited(file_of(item.url), max_bytes)
+    except ImageRejected as exc:
+        return _Read(item, reason=exc.reason, detail=exc.detail)
     except OSError as exc:
         return _Read(item, reason="unreadable", detail=exc.strerror or str(exc))
     sha = sha256_of(data)
@@ -178,7 +231,7 @@ def _label_from_folders(catalog, source_id: int, root: Path, tally: FolderTally)
                          "ORDER BY url", [source_id])
     wanted: dict[str, str] = {}
     for url, sha in rows:
-        file = Path(unquote(urlparse(url).path))
+        file = file_of(url)
         if not file.is_relative_to(root):
             continue
         label, folder = folder_label(root, file)

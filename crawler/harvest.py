@@ -51,6 +51,7 @@ def _folder(run: Run, catalog, path: str | None) -> Tally:
     settings = run.settings
     with run.console.progress(f"importing {path}") as progress:
         return import_folder(catalog, path, settings["crawl.labels_from_folders"],
+                             max_bytes=settings["crawl.max_bytes"],
                              max_pixels=settings["crawl.max_pixels"],
                              max_images=settings["crawl.max_images"],
                              batch_size=settings["crawl.batch_size"],
