@@ -34,8 +34,6 @@ def _list_reports(run: Run) -> None:
 
 
 def _fetch(run: Run, sql: str, limit: int | None) -> tuple[list[str], list[tuple], list[str]]:
-    # Make sure the file exists and is migrated, then query on a read-only connection.
-    run.open_catalog().close()
     with run.open_catalog(read_only=True) as catalog:
         try:
             cursor = catalog.con.execute(sql)
@@ -129,7 +127,6 @@ def _contact_sheet(run: Run, out, area) -> None:
 
     if not out:
         raise UsageError("report sheet needs --out DIR: the folder for the HTML pages")
-    run.open_catalog().close()  # create and migrate a new catalog first
     with run.open_catalog(read_only=True) as catalog:
         sheet = write_contact_sheet(catalog, out, area)
     run.console.done("contact sheet written", {

@@ -63,7 +63,10 @@ def in_dependency_order(reports: dict[str, Report]) -> list[Report]:
     return [reports[n] for n in ordered]
 
 
-def create_report_views(con) -> None:
+def create_report_views(con, temporary: bool = False) -> None:
+    """The report views; ``temporary`` ones live only in this connection (a read-only
+    one), so a catalog opened to read always has this cragcat's reports."""
+    kind = "TEMP VIEW" if temporary else "VIEW"
     for report in in_dependency_order(available_reports()):
         body = report.sql.strip().rstrip(";")
-        con.execute(f"CREATE OR REPLACE VIEW {report.name} AS\n{body}")
+        con.execute(f"CREATE OR REPLACE {kind} {report.name} AS\n{body}")

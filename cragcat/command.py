@@ -39,10 +39,11 @@ class Run:
     def catalog_path(self) -> Path:
         return Path(self.settings["catalog.path"])
 
-    def open_catalog(self, read_only: bool = False):
+    def open_catalog(self, read_only: bool = False, create: bool = False):
+        """The run's catalog; only commands that make one on purpose pass ``create``."""
         from catalog import open_catalog
         return open_catalog(self.catalog_path, read_only=read_only,
-                            store=self.settings["catalog.store"] or None)
+                            store=self.settings["catalog.store"] or None, create=create)
 
 
 def _param_name(setting: Setting) -> str:
@@ -74,6 +75,7 @@ def stage_options(*setting_names: str) -> Callable:
         @functools.wraps(fn)
         def callback(config, catalog_path, quiet, json_mode, **kwargs):
             console = Console(quiet=quiet, json_mode=json_mode)
+            config, catalog_path = _inherited(config, catalog_path)
             overrides: dict[str, Any] = {"catalog.path": catalog_path}
             for setting in settings:
                 value = kwargs.pop(_param_name(setting))
@@ -101,6 +103,16 @@ def stage_options(*setting_names: str) -> Callable:
         return callback
 
     return decorate
+
+
+def _inherited(config, catalog_path):
+    """A group's --config/--catalog (``train --catalog X labels import``) hold for its
+    subcommands unless they give their own: an option given is never ignored."""
+    meta = click.get_current_context().meta
+    config = config or meta.get("cragcat.config")
+    catalog_path = catalog_path or meta.get("cragcat.catalog")
+    meta["cragcat.config"], meta["cragcat.catalog"] = config, catalog_path
+    return config, catalog_path
 
 
 class reported_errors:

@@ -31,7 +31,7 @@ def harvest(run: Run, path: str | None) -> dict:
     source = run.settings["crawl.source"]
     if path and source != "folder":
         raise UsageError(f"a PATH argument is only for --source folder (got --source {source})")
-    with run.open_catalog() as catalog:
+    with run.open_catalog(create=True) as catalog:
         if source == "folder":
             tally = _folder(run, catalog, path)
         elif source == "html":
