@@ -13,6 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
+import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -333,7 +336,23 @@ def _image_pool(budget: Budget):
     # spawn: never fork a threaded process; and the workers are our own children, so
     # their CPU time shows in ours once they are joined (what the benchmark counts)
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(budget.workers, mp_context=context)
+    return ProcessPoolExecutor(budget.workers, mp_context=context,
+                               initializer=_worker_start, initargs=(os.getpid(),))
+
+
+def _worker_start(parent: int) -> None:
+    """In each image worker: Ctrl-C is the parent's to handle (it stops the pool, so
+    the workers print no traceback of their own), and a worker whose parent died
+    (kill -9) exits instead of holding its memory for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True,
+                     name="orphan-watch").start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _finished(done, sha256: str | None = None) -> Finished:

@@ -7,6 +7,7 @@ real crawl with :data:`PROFILE` walks into every trap.
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from functools import lru_cache
 
@@ -69,6 +70,16 @@ def hop(request):
     return RedirectResponse(targets[request.path_params["where"]], status_code=302)
 
 
+async def stall(request):
+    return _page("/crag/slow")
+
+
+async def slow(request):
+    """Keeps a crawl busy (for tests that stop or kill one mid-way)."""
+    await asyncio.sleep(30)
+    return _page()
+
+
 async def private(request):
     return _page(body="<p>out of scope: never fetched</p>")
 
@@ -77,4 +88,5 @@ def hostile_site() -> Starlette:
     return Starlette(routes=[Route("/", home), Route("/crag", crag),
                              Route("/bomb/{layers:int}", bomb),
                              Route("/hop/{where}", hop),
-                             Route("/private/page", private)])
+                             Route("/private/page", private),
+                             Route("/stall", stall), Route("/crag/slow", slow)])
