@@ -14,6 +14,7 @@ import duckdb
 
 from catalog.reports import available_reports
 from cragcat.command import Run, stage_options
+from cragcat.console import printable
 from cragcat.errors import CragcatError, UsageError
 
 
@@ -88,6 +89,17 @@ def _jsonable(value, type_name: str):
     return value
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """A crawled string a spreadsheet would run as a formula (=HYPERLINK(...)) gets a
+    leading apostrophe, the mark spreadsheets read as "this is text" (OWASP)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) -> None:
     if fmt == "json" or run.console.json_mode:
         records = [{c: _jsonable(v, t) for c, v, t in zip(columns, row, types)} for row in rows]
@@ -97,8 +109,9 @@ def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) ->
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        writer.writerows(rows)
-        sys.stdout.write(buffer.getvalue())
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
+        text = buffer.getvalue()
+        sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
     elif single and len(rows) == 1:
         run.console.table(["", ""], zip(columns, rows[0]), title=title)
     else:

@@ -279,6 +279,7 @@ class Engine:
         """On the catalog thread: commit a batch, then read the next queued rows, so
         the event loop never waits on a catalog query."""
         self._commit(results)
+        self.tally.queued = self.frontier.count_queued(self.catalog.con)
         return self._next_items(self._room, busy)
 
     def _commit(self, results: list) -> None:

@@ -170,6 +170,10 @@ class Frontier:
                 RETURNING url""", [self.source_id, *kinds, older_than_seconds]).fetchall()
         return len(rows)
 
+    def count_queued(self, con) -> int:
+        return con.execute("SELECT count(*) FROM pages WHERE source_id = ? AND "
+                           "state = 'queued'", [self.source_id]).fetchone()[0]
+
     def counts(self, con) -> dict[str, int]:
         rows = con.execute("SELECT state, count(*) FROM pages WHERE source_id = ? "
                            "GROUP BY state", [self.source_id]).fetchall()

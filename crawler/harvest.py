@@ -108,11 +108,10 @@ def crawl_source(run: Run, catalog, source, hosts: dict[str, HostPolicy],
                     workers=settings["crawl.image_workers"],
                     image_processes=settings["crawl.image_processes"])
     tally, status = Tally(), "interrupted"
-    total = settings["crawl.max_images"] or None
     try:
-        with run.console.progress("crawling", total=total) as progress:
+        with run.console.progress("crawling") as progress:
             asyncio.run(_crawl(catalog, source, frontier, settings, hosts, private_hosts,
-                               budget, tally, _progress_reporter(progress, total)))
+                               budget, tally, _progress_reporter(progress)))
         status = "finished"
     finally:
         finish_run(catalog, run_id, status, tally.figures())
@@ -128,16 +127,19 @@ async def _crawl(catalog, source, frontier, settings, hosts, private_hosts, budg
             tally.retries = sum(fetcher.retries.values())
 
 
-def _progress_reporter(progress, total: int | None):
+def _progress_reporter(progress):
+    """The counter is URLs done of URLs known (done + queued): it moves on any crawl."""
     started = time.monotonic()
 
     def report(tally: Tally) -> None:
         rate = tally.images / max(time.monotonic() - started, 1e-6)
+        done = tally.pages + tally.images + tally.skipped + sum(tally.failures.values()) \
+            - tally.images_failed
         progress.update(
             description=(f"pages {tally.pages} · images {tally.images_new} new, "
                          f"{tally.images_duplicate} dup, {tally.images_failed} failed · "
                          f"{sum(tally.failures.values())} errors · {rate:.1f} img/s"),
-            completed=tally.images if total else None)
+            completed=done, total=done + tally.queued)
     return report
 
 

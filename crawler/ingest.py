@@ -33,6 +33,7 @@ from PIL import Image, ImageOps
 
 from crawler import signature
 from cragcat.errors import ItemRejected
+from cragcat.files import as_if_opened
 
 # The Images contract in COMMON.md: the derivative's shorter side, JPEG quality.
 DERIVATIVE_SHORT_SIDE = 256
@@ -292,6 +293,7 @@ def _write_once(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
     try:
+        as_if_opened(fd)  # readable as any file the user writes (a web server serves it)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

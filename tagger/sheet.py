@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from cragcat.console import printable
 from cragcat.errors import UsageError
 
 STYLE = """
@@ -54,7 +55,8 @@ class SheetSummary:
 
 def e(text) -> str:
     """Escape crawled text for HTML (quotes too: it may land in an attribute)."""
-    return html.escape("" if text is None else str(text), quote=True)
+    # control and bidi override characters are dropped: a credit cannot reorder the page
+    return html.escape("" if text is None else printable(str(text)), quote=True)
 
 
 def safe_link(url: str | None, text: str) -> str:
@@ -118,8 +120,9 @@ def figure(photo: SheetPhoto, thumb: ThumbnailCopier, css: str = "") -> str:
              if src else '<div class="missing">no image</div>')
     label = photo.predicted or photo.status
     confidence = f" {photo.confidence:.2f}" if photo.confidence is not None else ""
-    caption = f"<br>{e(photo.caption)}" if photo.caption else ""
-    credit = f"<br><i>{e(photo.credit)}</i>" if photo.credit else ""
+    # <bdi>: a right-to-left caption or credit shows in its own direction, not the page's
+    caption = f"<br><bdi>{e(photo.caption)}</bdi>" if photo.caption else ""
+    credit = f"<br><i><bdi>{e(photo.credit)}</bdi></i>" if photo.credit else ""
     return (f'<figure class="{e(css)}">{image}<figcaption><span class="class {e(label)}">'
             f"{e(label)}{confidence}</span>{caption}{credit}</figcaption></figure>")
 

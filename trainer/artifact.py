@@ -25,6 +25,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from cragcat.files import as_if_opened
 from trainer.backbones import Architecture, build
 from trainer.errors import ArtifactError
 
@@ -85,6 +86,7 @@ def save_artifact(path: str | os.PathLike, model: nn.Module, meta: dict[str, Any
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata={META_KEY: json.dumps(full, default=_jsonable)})
+        as_if_opened(tmp)  # mkstemp's 0600: the model gets the user's usual mode
         os.replace(tmp, path)  # a reader never sees half a file
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
