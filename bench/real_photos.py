@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -40,6 +40,7 @@ from catalog import open_catalog
 from cragcat.console import Console
 from cragcat.settings import load_settings, registry
 from crawler.folder import LABEL_ORIGIN as REAL_ORIGIN, import_folder
+from crawler.options import CrawlOptions
 from tagger.tagging import TagOptions, tag_catalog
 from trainer.artifact import load_artifact
 from trainer.labels import import_labels, labelled_photos
@@ -100,8 +101,10 @@ def build_master(plan: BenchPlan, console: Console) -> Path:
         shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(True)
     catalog = open_catalog(path)
     try:
+        labelled = replace(CrawlOptions.from_settings(source="folder"),
+                           labels_from_folders=True)
         tally = import_folder(catalog, stage_real(plan.real_dir, plan.work, plan.per_class),
-                              labels_from_folders=True)
+                              labelled)
         console.info(f"real photos: {tally.figures()}")
         if plan.site_dir is not None:
             tally = import_folder(catalog, plan.site_dir / "www" / "media")

@@ -1,4 +1,4 @@
-"""`report`: show a named report (a SQL view) or run read-only ad-hoc SQL."""
+"""`report`: show a named report (a SQL view), run read-only ad-hoc SQL, or draw one."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as QueryTimeout
+from typing import Callable, Mapping
 
 import click
 import duckdb
 
+from catalog.connection import open_configured_catalog
 from catalog.reports import available_reports
 from cragcat.command import Run, stage_options
 from cragcat.console import printable
 from cragcat.errors import CragcatError, UsageError
-
-
-SHEET = "sheet"  # `report sheet` draws the HTML contact sheet instead of a view
 
 
 class ReportQueryError(CragcatError):
@@ -37,7 +36,7 @@ def _list_reports(run: Run) -> None:
 
 
 def _fetch(run: Run, sql: str, limit: int | None) -> tuple[list[str], list[tuple], list[str]]:
-    with run.open_catalog(read_only=True) as catalog:
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
         return _bounded(catalog.con, sql, limit, run.settings["report.timeout"])
 
 
@@ -119,39 +118,55 @@ def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) ->
         run.console.info(f"{len(rows)} row(s)")
 
 
-@click.command(name="report")
-@click.argument("name", required=False)
-@click.option("--list", "list_reports", is_flag=True, help="List the named reports.")
-@click.option("--sql", help="Run an ad-hoc SELECT on a read-only connection.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="Output format.")
-@click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Show at most N rows [default: all].")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="report sheet: folder to write the contact sheet into.")
-@click.option("--area", default=None, help="report sheet: only this area's page.")
-@stage_options("report.timeout")
-def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
-    """Show a named report of the catalog, or run read-only SQL.
+# A drawn report writes files (an HTML contact sheet) instead of printing a
+# view: ``draw(run, out, area)``. The stage that draws it registers it from the
+# top floor (cragcat.cli), so the catalog never imports a stage.
+Drawing = Callable[[Run, str | None, str | None], None]
 
-    \b
-    report --list                 the named reports, one line each
-    report summary                what the catalog holds
-    report NAME --format json     one report as JSON
-    report --sql "SELECT ..."     ad-hoc, read-only
-    report sheet --out DIR        HTML contact sheet: a page per area [--area NAME]
-    """
-    if name == SHEET:
-        return _contact_sheet(run, out, area)
-    if out or area:
-        raise UsageError("--out and --area belong to `report sheet`")
-    if list_reports:
-        return _list_reports(run)
-    if sql and name:
-        raise UsageError("give either a report NAME or --sql, not both")
-    if sql:
-        columns, rows, types = _fetch(run, sql, limit)
-        return _emit(run, columns, rows, types, fmt, False, "query")
+
+def report_command(drawings: Mapping[str, Drawing] | None = None) -> click.Command:
+    """The `report` command, with ``drawings`` (name -> draw) beside the views."""
+    drawings = dict(drawings or {})
+
+    @click.command(name="report")
+    @click.argument("name", required=False)
+    @click.option("--list", "list_reports", is_flag=True, help="List the named reports.")
+    @click.option("--sql", help="Run an ad-hoc SELECT on a read-only connection.")
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
+                  default="table", show_default=True, help="Output format.")
+    @click.option("--limit", type=click.IntRange(min=1), default=None,
+                  help="Show at most N rows [default: all].")
+    @click.option("--out", type=click.Path(file_okay=False), default=None,
+                  help="report sheet: folder to write the contact sheet into.")
+    @click.option("--area", default=None, help="report sheet: only this area's page.")
+    @stage_options("report.timeout")
+    def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
+        """Show a named report of the catalog, or run read-only SQL.
+
+        \b
+        report --list                 the named reports, one line each
+        report summary                what the catalog holds
+        report NAME --format json     one report as JSON
+        report --sql "SELECT ..."     ad-hoc, read-only
+        report sheet --out DIR        HTML contact sheet: a page per area [--area NAME]
+        """
+        if name in drawings:
+            return drawings[name](run, out, area)
+        if out or area:
+            owners = " / ".join(f"`report {n}`" for n in drawings) or "a drawn report"
+            raise UsageError(f"--out and --area belong to {owners}")
+        if list_reports:
+            return _list_reports(run)
+        if sql and name:
+            raise UsageError("give either a report NAME or --sql, not both")
+        if sql:
+            return _emit(run, *_fetch(run, sql, limit), fmt, False, "query")
+        _show_view(run, name, fmt, limit)
+
+    return report
+
+
+def _show_view(run: Run, name: str | None, fmt: str, limit: int | None) -> None:
     reports = available_reports()
     if not name:
         raise UsageError("name a report (see report --list) or pass --sql")
@@ -160,18 +175,3 @@ def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
                          + ", ".join(reports))
     columns, rows, types = _fetch(run, f"SELECT * FROM {name}", limit)
     _emit(run, columns, rows, types, fmt, reports[name].single_row, reports[name].description)
-
-
-def _contact_sheet(run: Run, out, area) -> None:
-    from tagger.sheet import write_contact_sheet
-
-    if not out:
-        raise UsageError("report sheet needs --out DIR: the folder for the HTML pages")
-    with run.open_catalog(read_only=True) as catalog:
-        sheet = write_contact_sheet(catalog, out, area)
-    run.console.done("contact sheet written", {
-        "index": str(sheet.index), "area_pages": sheet.pages, "routes": sheet.routes,
-        "photos": sheet.photos}, [f"open {sheet.index} in a browser"])
-
-
-main = report

@@ -104,6 +104,13 @@ def default_store(path: Path) -> Path:
     return path.with_name(path.stem + "-store")
 
 
+def open_configured_catalog(settings, read_only: bool = False, create: bool = False) -> Catalog:
+    """The catalog a command's settings name (``catalog.path``, ``catalog.store``); only
+    commands that make one on purpose (crawl, demo) pass ``create``."""
+    return open_catalog(settings["catalog.path"], read_only=read_only,
+                        store=settings["catalog.store"] or None, create=create)
+
+
 def open_catalog(path: str | Path, read_only: bool = False,
                  store: str | Path | None = None, create: bool = True) -> Catalog:
     """Open the catalog at ``path`` (creating it when ``create``), migrated to the

@@ -39,12 +39,6 @@ class Run:
     def catalog_path(self) -> Path:
         return Path(self.settings["catalog.path"])
 
-    def open_catalog(self, read_only: bool = False, create: bool = False):
-        """The run's catalog; only commands that make one on purpose pass ``create``."""
-        from catalog import open_catalog
-        return open_catalog(self.catalog_path, read_only=read_only,
-                            store=self.settings["catalog.store"] or None, create=create)
-
 
 def _param_name(setting: Setting) -> str:
     return "setting__" + setting.name.replace(".", "__")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
@@ -156,6 +155,3 @@ def printable(text: str) -> str:
     """``text`` without control characters, for a terminal (or an HTML sheet)."""
     return _UNPRINTABLE.sub("", text)
 
-
-def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")

@@ -10,11 +10,9 @@ catalog:
    make the model-ready derivative, and compute pHash and sharpness.
 2. :func:`store_files`: write the original (content-addressed by SHA-256,
    never a name from the URL) and the derivative into the catalog's store.
-3. :func:`record_image` and :func:`record_sighting`: the catalog rows. The
-   sighting is recorded for duplicates too, so provenance is never lost.
-
-:class:`Ingester` does all three for callers that do not need the split
-(the folder source).
+3. :func:`record_images`: the catalog rows, one statement per batch. Sightings
+   come from the image references (crawler.refs), for duplicates too, so
+   provenance is never lost.
 """
 
 from __future__ import annotations
@@ -31,13 +29,12 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageOps
 
+from catalog.store import (DERIVATIVE_QUALITY, DERIVATIVE_SHORT_SIDE, derivative_path,
+                           original_path)
 from crawler import signature
 from cragcat.errors import ItemRejected
 from cragcat.files import as_if_opened
 
-# The Images contract in COMMON.md: the derivative's shorter side, JPEG quality.
-DERIVATIVE_SHORT_SIDE = 256
-DERIVATIVE_QUALITY = 90
 DEFAULT_MAX_PIXELS = 50_000_000  # a 50-megapixel photo is plenty; more smells of a bomb
 
 
@@ -65,38 +62,6 @@ class Examined:
 
 
 @dataclass(frozen=True)
-class Sighting:
-    """Where an image was seen: page, route or area, and what the page said about it.
-
-    A crawl also uses it for a reference whose bytes are still to come (crawler.refs,
-    ``source_id`` left to the frontier's source)."""
-
-    source_id: int | None = None
-    image_url: str | None = None
-    page_url: str | None = None
-    area_id: int | None = None
-    route_id: int | None = None
-    caption: str | None = None
-    credit: str | None = None
-    licence: str | None = None
-    votes: int | None = None
-    rating: float | None = None
-
-    def key(self, sha256: str) -> str:
-        """Stable identity of (image, page, image URL, route, area): the same sighting
-        twice is one row. SIGHTING_KEY_SQL computes the same in SQL."""
-        parts = [sha256, self.page_url or "", self.image_url or "",
-                 str(self.route_id or ""), str(self.area_id or "")]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def sighting_key_sql(sha: str, page: str, image: str, route: str, area: str) -> str:
-    """SQL for Sighting.key over the named columns (for set-based inserts)."""
-    parts = [sha] + [f"coalesce({c}::VARCHAR, '')" for c in (page, image, route, area)]
-    return f"sha256(concat_ws(chr(31), {', '.join(parts)}))"
-
-
-@dataclass(frozen=True)
 class Outcome:
     """The result of ingesting one item: new, duplicate or failed (with a reason)."""
 
@@ -104,7 +69,6 @@ class Outcome:
     sha256: str | None = None
     reason: str | None = None
     detail: str | None = None
-    new_sighting: bool = False
 
 
 def sha256_of(data: bytes) -> str:
@@ -270,14 +234,6 @@ def sharpness(picture: Image.Image) -> float:
 
 # -- 2. store -------------------------------------------------------------------
 
-def original_path(sha256: str, extension: str) -> str:
-    return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
-
-
-def derivative_path(sha256: str) -> str:
-    return f"derivatives/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
-
-
 def store_files(store_dir: Path, examined: Examined) -> tuple[str, str]:
     """Write both files (atomically, idempotently); return their relative paths."""
     original = original_path(examined.sha256, examined.extension)
@@ -313,15 +269,6 @@ def examine_and_store(data: bytes, content_type: str | None, max_pixels: int,
 
 # -- 3. record ------------------------------------------------------------------
 
-def known_image(con, sha256: str) -> bool:
-    return con.execute("SELECT 1 FROM images WHERE sha256 = ?", [sha256]).fetchone() is not None
-
-
-def record_image(tx, examined: Examined, paths: tuple[str, str]) -> bool:
-    """Insert the image row; False when the SHA-256 was already there."""
-    return bool(record_images(tx, [(examined, paths)]))
-
-
 def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
     """Insert image rows in one statement; return the SHA-256s that were new."""
     if not rows:
@@ -340,58 +287,3 @@ def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
                      unnest(?::DOUBLE[]) AS sharpness)
            ON CONFLICT DO NOTHING RETURNING sha256""", [list(c) for c in columns]).fetchall()
     return {row[0] for row in inserted}
-
-
-def record_sighting(tx, sha256: str, sighting: Sighting) -> bool:
-    """Insert the sighting; False when this exact sighting was already recorded."""
-    inserted = tx.execute(
-        """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url,
-                                  area_id, route_id, caption, credit, licence, votes, rating)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO NOTHING RETURNING sighting_id""",
-        [sighting.key(sha256), sha256, sighting.source_id, sighting.image_url,
-         sighting.page_url, sighting.area_id, sighting.route_id, sighting.caption,
-         sighting.credit, sighting.licence, sighting.votes, sighting.rating]).fetchall()
-    return bool(inserted)
-
-
-def record_sightings(tx, rows: list[tuple[str, Sighting]]) -> int:
-    """Insert (sha256, sighting) rows in one statement; return how many were new."""
-    if not rows:
-        return 0
-    columns = list(zip(*[(s.key(sha), sha, s.source_id, s.image_url, s.page_url, s.area_id,
-                          s.route_id, s.caption, s.credit, s.licence, s.votes, s.rating)
-                         for sha, s in rows]))
-    return len(tx.execute(
-        """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url, area_id,
-                                  route_id, caption, credit, licence, votes, rating)
-           SELECT * FROM (SELECT unnest(?) AS k, unnest(?) AS sha,
-                                 unnest(?::INTEGER[]) AS source, unnest(?::VARCHAR[]) AS image,
-                                 unnest(?::VARCHAR[]) AS page, unnest(?::INTEGER[]) AS area,
-                                 unnest(?::INTEGER[]) AS route, unnest(?::VARCHAR[]) AS caption,
-                                 unnest(?::VARCHAR[]) AS credit, unnest(?::VARCHAR[]) AS licence,
-                                 unnest(?::INTEGER[]) AS votes, unnest(?::DOUBLE[]) AS rating)
-           ON CONFLICT DO NOTHING RETURNING sighting_id""",
-        [list(c) for c in columns]).fetchall())
-
-
-class Ingester:
-    """Ingest bytes into one catalog, decoding only SHA-256s it has not seen."""
-
-    def __init__(self, catalog, max_pixels: int = DEFAULT_MAX_PIXELS):
-        self.catalog = catalog
-        self.max_pixels = max_pixels
-
-    def ingest(self, tx, data: bytes, sighting: Sighting,
-               content_type: str | None = None) -> Outcome:
-        """Inside the caller's transaction: the image (if new) and its sighting."""
-        sha = sha256_of(data)
-        if known_image(tx, sha):
-            return Outcome("duplicate", sha, new_sighting=record_sighting(tx, sha, sighting))
-        try:
-            examined = examine(data, content_type, self.max_pixels)
-        except ImageRejected as exc:
-            return Outcome("failed", sha, exc.reason, exc.detail)
-        paths = store_files(self.catalog.store_dir, examined)
-        record_image(tx, examined, paths)
-        return Outcome("new", sha, new_sighting=record_sighting(tx, sha, sighting))

@@ -1,10 +1,32 @@
 """Settings of the crawl stage: sources, politeness, limits, ingest and dedup."""
 
+import soupsieve
+
 from cragcat.settings import Setting, Table
 from crawler.duration import check_duration_or_empty
-from samplesite.profile import SAMPLE_PROFILE
 
 SOURCES = ("html", "openbeta", "folder")
+
+
+def check_user_agent(text: str) -> None:
+    """Refuse a User-Agent whose braces name anything but {version} and {contact}
+    (a stray {0} would otherwise fail at the first request)."""
+    try:
+        text.format(version="", contact="")
+    except (IndexError, KeyError, ValueError):
+        raise ValueError("a text whose only {fields} are {version} and {contact} "
+                         "(write {{ and }} for a brace)") from None
+
+
+def check_css(selector: str) -> None:
+    """Refuse a selector soupsieve cannot compile now, not at the first page."""
+    if not selector:
+        return
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError as exc:
+        raise ValueError(f"a CSS selector ({str(exc).splitlines()[0]})") from None
+
 
 SETTINGS = [
     Setting("crawl.source", str, "html", "Where photos come from: an html site described by a "
@@ -20,7 +42,8 @@ SETTINGS = [
             "whoever runs the crawl; it is sent in the User-Agent. Set it before crawling a "
             "real site."),
     Setting("crawl.user_agent", str, "cragcat/{version} (+{contact})", "The User-Agent header; "
-            "{version} and {contact} are filled in. Keep it honest.", flag=""),
+            "{version} and {contact} are filled in. Keep it honest.", flag="",
+            validate=check_user_agent),
     Setting("crawl.max_pages", int, 0, "Stop after fetching this many pages or API calls in "
             "one run (0: no limit).", min=0),
     Setting("crawl.max_images", int, 0, "Stop after this many images in one run (0: no limit).",
@@ -61,10 +84,6 @@ SETTINGS = [
     Setting("crawl.private_hosts", list, [], "Hosts that may resolve to private, loopback or "
             "other non-public addresses (the address guard refuses them otherwise); a "
             "profile adds its own.", item_type=str, flag=""),
-    Setting("crawl.batch_size", int, 32, "Folder import: files examined and committed "
-            "together (a killed import redoes at most this many). A web crawl commits "
-            "continuously: whatever finished while the last batch was written.", min=1,
-            max=10_000, flag=""),
     Setting("dedup.max_distance", int, 8, "Near-duplicate candidates: images whose 64-bit "
             "pHashes differ in at most this many bits. 8 because on the sample site's ground "
             "truth every copy (re-encoded, resized, 1-3% cropped, watermarked) is within 8 of "
@@ -85,7 +104,7 @@ SETTINGS = [
 
 
 def _css(key: str, help_text: str, default: str = "") -> Setting:
-    return Setting(key, str, default, help_text)
+    return Setting(key, str, default, help_text, validate=check_css)
 
 
 PROFILE_SETTINGS = (
@@ -130,17 +149,6 @@ PROFILE_SETTINGS = (
          "empty: the page URL is the id."),
 )
 
-# The sample site's selectors come from samplesite/profile.py (it owns its HTML);
-# the rest is how to crawl it: on loopback, fast, following every link so that
-# its traps (robots-disallowed pages, a private-address link, a redirect loop,
-# a dead page) are met and recorded.
-SAMPLE_PRESET = {
-    **{key: value for key, value in SAMPLE_PROFILE.items()
-       if key in {s.name for s in PROFILE_SETTINGS}},
-    "private_hosts": ["127.0.0.1"], "delay": 0.0, "concurrency": 4, "other_links": True,
-    "area_id_attr": "data-area-id", "route_id_attr": "data-route-id",
-}
-
 TABLES = [Table("crawl.profile", "Site profiles for the html source: one "
                 "[crawl.profile.NAME] table per site (crawl --profile NAME).",
-                PROFILE_SETTINGS, presets={"sample": SAMPLE_PRESET})]
+                PROFILE_SETTINGS)]

@@ -8,12 +8,12 @@ recorded as skipped with a reason, and which photos become image references.
 
 from __future__ import annotations
 
+from catalog.sightings import Sighting
 from crawler import signature
 from crawler.engine import Discoveries, PageRejected, Request
 from crawler.fetch import Fetched, HopRule
 from crawler.frontier import Frontier, FrontierItem
 from crawler.html import PageFindings, parse_page
-from crawler.ingest import Sighting
 from crawler.places import ensure_area, ensure_route, ensure_source, link_places
 from crawler.profile import SiteProfile
 
@@ -68,6 +68,8 @@ class HtmlSource:
                                             licence=photo.licence), depth))
             else:
                 found.skipped.append((photo.url, "image", "off-site", depth, page_url))
+        found.skipped += [(link[:2000], "page", "unsupported-scheme", depth, page_url)
+                          for link in findings.unfollowable]
         for link in findings.links:
             reason = self._refusal(link, depth)
             if reason:

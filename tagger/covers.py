@@ -17,6 +17,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
+from catalog.classes import GLORY, TOPO
+
 CARD_ASPECT = 1.5          # 3:2, the shape of a route card
 FULL_RESOLUTION = 1000     # short side (px) at which resolution stops adding to the score
 SHARPNESS_HALF = 100.0     # Laplacian variance that scores 0.5 (higher saturates towards 1)
@@ -101,7 +103,7 @@ def community_score(c: Candidate) -> float:
 
 
 def cover_score(c: Candidate) -> float:
-    parts = {"glory": sureness(c.probabilities.get("glory", 0.0)),
+    parts = {"glory": sureness(c.probabilities.get(GLORY, 0.0)),
              "resolution": resolution_score(c),
              "aspect": aspect_score(c), "sharpness": sharpness_score(c),
              "community": community_score(c)}
@@ -109,14 +111,14 @@ def cover_score(c: Candidate) -> float:
 
 
 def topo_score(c: Candidate) -> float:
-    parts = {"topo": sureness(c.probabilities.get("topo", 0.0)),
+    parts = {"topo": sureness(c.probabilities.get(TOPO, 0.0)),
              "resolution": resolution_score(c),
              "sharpness": sharpness_score(c)}
     return round(sum(TOPO_WEIGHTS[k] * v for k, v in parts.items()), 6)
 
 
 def cover_reason(c: Candidate) -> str:
-    words = [f"glory {c.probabilities.get('glory', 0.0):.2f}", f"{c.width}x{c.height}",
+    words = [f"{GLORY} {c.probabilities.get(GLORY, 0.0):.2f}", f"{c.width}x{c.height}",
              f"aspect {c.width / c.height:.2f}" if c.height else "aspect ?"]
     if c.sharpness is not None:
         words.append(f"sharpness {c.sharpness:.0f}")
@@ -129,11 +131,11 @@ def cover_reason(c: Candidate) -> str:
 
 # -- what a route has to offer ------------------------------------------------
 def is_cover_candidate(c: Candidate) -> bool:
-    return c.status == "tagged" and c.predicted == "glory"
+    return c.status == "tagged" and c.predicted == GLORY
 
 
 def is_topo_candidate(c: Candidate) -> bool:
-    return c.status == "tagged" and c.predicted == "topo"
+    return c.status == "tagged" and c.predicted == TOPO
 
 
 def no_candidate_reason(photos: list[Candidate], wanted: str) -> str:

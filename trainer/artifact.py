@@ -26,7 +26,7 @@ from PIL import Image
 from torch import nn
 
 from cragcat.files import as_if_opened
-from trainer.backbones import Architecture, build
+from trainer.architecture import Architecture, build
 from trainer.errors import ArtifactError
 
 FORMAT = "cragcat-model"

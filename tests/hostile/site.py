@@ -70,6 +70,12 @@ def hop(request):
     return RedirectResponse(targets[request.path_params["where"]], status_code=302)
 
 
+async def dupes(request):
+    """One page under two spellings of its query, and links a crawler cannot follow."""
+    return _page("/crag?a=1&b=2", "/crag?b=2&a=1", "mailto:guide@example.org",
+                 "ftp://example.org/topos.zip")
+
+
 async def stall(request):
     return _page("/crag/slow")
 
@@ -89,4 +95,4 @@ def hostile_site() -> Starlette:
                              Route("/bomb/{layers:int}", bomb),
                              Route("/hop/{where}", hop),
                              Route("/private/page", private),
-                             Route("/stall", stall), Route("/crag/slow", slow)])
+                             Route("/stall", stall), Route("/dupes", dupes), Route("/crag/slow", slow)])

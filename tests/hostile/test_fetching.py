@@ -21,7 +21,8 @@ PEAK = textwrap.dedent("""
     from crawler.throttle import HostPolicy, Throttle
 
     async def main(url):
-        fetcher = Fetcher(FetchSettings(max_bytes=1 << 20), Throttle(2, HostPolicy(0, 2)),
+        fetcher = Fetcher(FetchSettings("", "cragcat-test", 10.0, 1 << 20),
+                          Throttle(2, HostPolicy(0, 2)),
                           AddressGuard(["127.0.0.1"]))
         async with fetcher:
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -1,11 +1,13 @@
 """Hostile folders: links out, FIFOs, devices, odd names, folders that cannot be listed."""
 
 import os
+from dataclasses import replace
 import subprocess
 import sys
 
 from catalog import open_catalog
 from crawler.folder import import_folder
+from crawler.options import CrawlOptions
 from tests import crawler_images as imgs
 from tests.conftest import ROOT
 
@@ -51,7 +53,9 @@ def test_a_file_past_the_byte_limit_is_not_read_whole(tmp_path, catalog_path):
     root = tmp_path / "photos"
     root.mkdir()
     (root / "huge.jpg").write_bytes(imgs.jpeg(seed=4) + bytes(50_000))
-    tally = import_folder(open_catalog(catalog_path), root, max_bytes=20_000)
+    options = CrawlOptions.from_settings(None, source="folder")
+    options = replace(options, fetch=replace(options.fetch, max_bytes=20_000))
+    tally = import_folder(open_catalog(catalog_path), root, options)
     assert tally.failures == {"too-large": 1}
     assert rows_of(catalog_path)["huge.jpg"] == ("failed", "too-large")
 

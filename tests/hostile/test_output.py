@@ -81,7 +81,8 @@ def test_photos_are_written_with_the_users_umask(tmp_path):
 
 def test_a_model_artifact_gets_the_users_umask(tmp_path):
     from trainer.artifact import save_artifact
-    from trainer.backbones import create_model, preprocessing, resolve
+    from trainer.architecture import preprocessing, resolve
+    from trainer.backbones import create_model
 
     arch = resolve("resnet18")
     pre = preprocessing(arch)

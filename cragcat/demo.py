@@ -1,7 +1,8 @@
 """`cragcat demo`: the main job end to end on the bundled sample guidebook site.
 
 sample site -> crawl -> labels -> train -> tag-catalog -> contact sheet, each
-stage called as a function in this process (the site is served from a thread
+stage called as a function in this process (this module stands on the top
+floor: it is the one place besides the command group that drives every stage) (the site is served from a thread
 on 127.0.0.1, port 0), ending with where the sheet is and which SQL to try.
 """
 
@@ -11,7 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from catalog import open_configured_catalog
 from cragcat.command import Run
+from cragcat.errors import CragcatError
 from cragcat.settings import load_settings
 
 NEXT_SQL = [
@@ -47,13 +50,18 @@ def build_sample_site(run: Run, size: str) -> Path:
 
 def crawl_site(run: Run, site_dir: Path) -> dict:
     from crawler.harvest import harvest
+    from crawler.options import CrawlOptions
+    from crawler.profile import load_profile
     from samplesite import serve_in_thread
+    from samplesite.settings import SAMPLE_PROFILE_NAME
 
     with serve_in_thread(site_dir) as site:
-        run.console.info(f"[bold]2/5[/] crawling {site.url} with the 'sample' profile")
-        crawl = stage_run(run, **{"crawl.source": "html", "crawl.profile_name": "sample",
-                                  "crawl.start": [site.url]})
-        return harvest(crawl, None)
+        run.console.info(f"[bold]2/5[/] crawling {site.url} with the "
+                         f"'{SAMPLE_PROFILE_NAME}' profile")
+        profile = load_profile(run.settings, SAMPLE_PROFILE_NAME, [site.url])
+        options = CrawlOptions.from_settings(run.settings, source="html", profile=profile)
+        with open_configured_catalog(run.settings, create=True) as catalog:
+            return harvest(catalog, options, run.console)
 
 
 def label_and_train(run: Run, site_dir: Path, out: Path) -> dict:
@@ -62,7 +70,7 @@ def label_and_train(run: Run, site_dir: Path, out: Path) -> dict:
     from trainer.settings import train_config
 
     classes = run.settings["train.classes"]
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         run.console.info("[bold]3/5[/] importing the site's labels.csv as human labels")
         import_labels(catalog, site_dir / "labels.csv", classes)
         run.console.info("[bold]4/5[/] training (defaults from config.toml)")
@@ -76,7 +84,7 @@ def tag_and_draw(run: Run, artifact: str, out: Path) -> tuple[dict, Any, Any]:
     from tagger.sheet import write_contact_sheet
 
     run.console.info("[bold]5/5[/] tagging every photo, choosing covers, drawing the sheet")
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         figures = tag_and_cover(catalog, artifact, tag_options(run.settings), run.console)
         sheet = write_contact_sheet(catalog, out / "sheet")
         check = check_covers(catalog, figures["model_id"])
@@ -91,7 +99,6 @@ def run_demo(run: Run) -> dict:
     crawled = crawl_site(run, site_dir)
     trained = label_and_train(run, site_dir, out)
     if "artifact" not in trained:
-        from cragcat.errors import CragcatError
         raise CragcatError(f"training stopped ({trained.get('status', 'no model')}); "
                            "see train_runs for why")
     tagged, sheet, check = tag_and_draw(run, trained["artifact"], out)
