@@ -83,6 +83,7 @@ class Budget:
     max_pixels: int
     workers: int
     image_processes: bool  # decode in worker processes instead of threads
+    image_seconds: float = 0.0  # per image in a worker process; 0: no limit
 
     @classmethod
     def from_settings(cls, settings) -> "Budget":
@@ -92,7 +93,8 @@ class Budget:
                    in_flight=settings["crawl.concurrency"] * 4,
                    max_pixels=settings["crawl.max_pixels"],
                    workers=settings["crawl.image_workers"],
-                   image_processes=settings["crawl.image_processes"])
+                   image_processes=settings["crawl.image_processes"],
+                   image_seconds=settings["crawl.image_seconds"])
 
 
 @dataclass
@@ -280,7 +282,8 @@ class Engine:
         try:
             examined, paths = await loop.run_in_executor(
                 self._images, examine_and_store, fetched.content, fetched.content_type,
-                self.budget.max_pixels, str(self.catalog.store_dir))
+                self.budget.max_pixels, str(self.catalog.store_dir),
+                self.budget.image_seconds if self.budget.image_processes else 0.0)
         except ImageRejected as exc:
             return _Failed(item, exc.reason, exc.detail, fetched.status, fetched.attempts,
                            sha256=sha)

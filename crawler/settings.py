@@ -68,6 +68,10 @@ SETTINGS = [
     Setting("crawl.max_pixels", int, 50_000_000, "Largest image accepted, in pixels (width x "
             "height), checked before decoding: the guard against decompression bombs.",
             min=1, flag=""),
+    Setting("crawl.image_seconds", float, 30.0, "Most CPU-bound seconds one image's decode "
+            "and derivative may take in a worker process (a progressive JPEG of thousands of "
+            "scans); past it the image fails with reason too-slow. 0: no limit.", min=0.0,
+            flag=""),
     Setting("crawl.image_workers", int, 2, "Workers for the CPU work of a crawl (image "
             "decode, derivative, hashes; HTML pages), run beside the fetching so that every "
             "core is used.", min=1, max=64,
