@@ -20,7 +20,7 @@ from typing import Any, Iterator, Sequence
 import duckdb
 
 from catalog.reports import create_report_views
-from cragcat.errors import CatalogError, CatalogInUse, CatalogMissing
+from cragcat.errors import CatalogError, CatalogInUse, CatalogMissing, DiskFull
 
 APP_NAME = "cragcat"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -85,7 +85,12 @@ class Catalog:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        self.con.execute("COMMIT")
+        try:
+            self.con.execute("COMMIT")
+        except duckdb.IOException as exc:
+            if "space" in str(exc).lower():  # "No space left on device": nothing committed
+                raise DiskFull(f"the catalog ({self.path})") from None
+            raise
 
     def schema_version(self) -> int:
         return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)

@@ -56,6 +56,19 @@ class CatalogMissing(CatalogError):
         self.path = path
 
 
+class DiskFull(CragcatError):
+    """No space left where cragcat writes (the store or the catalog): the run stops,
+    what was committed is kept, and the same command continues once there is room."""
+
+    def __init__(self, where: str):
+        super().__init__(f"no space left on the disk of {where}: what was committed is kept; "
+                         "free some space and run the same command again to continue")
+        self.where = where
+
+    def __reduce__(self):  # raised in a worker process, it travels back whole
+        return DiskFull, (self.where,)
+
+
 class ItemRejected(CragcatError):
     """One crawled item (a page, an image) that cragcat will not keep, with a short
     stable ``reason`` word stored in the catalog and a ``detail`` for people. Raised

@@ -17,6 +17,7 @@ catalog:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -35,7 +36,7 @@ from PIL import Image, ImageOps
 from catalog.store import (DERIVATIVE_QUALITY, DERIVATIVE_SHORT_SIDE, derivative_path,
                            original_path)
 from crawler import signature
-from cragcat.errors import ItemRejected
+from cragcat.errors import DiskFull, ItemRejected
 from cragcat.files import as_if_opened
 
 DEFAULT_MAX_PIXELS = 50_000_000  # a 50-megapixel photo is plenty; more smells of a bomb
@@ -283,15 +284,25 @@ def _write_once(path: Path, data: bytes) -> None:
     if path.is_file() and path.stat().st_size == len(data):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    except OSError as exc:
+        _raise_if_full(exc, path.parent)
+        raise
     try:
         as_if_opened(fd)  # readable as any file the user writes (a web server serves it)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        _raise_if_full(exc, path.parent)
         raise
+
+
+def _raise_if_full(exc: BaseException, folder: Path) -> None:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise DiskFull(f"the image store ({folder})") from None
 
 
 def examine_and_store(data: bytes, content_type: str | None, max_pixels: int,
