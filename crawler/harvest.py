@@ -54,8 +54,8 @@ def _found_something(catalog, tally: Tally) -> None:
         reasons = ", ".join(f"{reason} x{n}" for reason, n in sorted(tally.failures.items()))
         raise NothingFound(f"the crawl fetched nothing: {reasons or 'nothing failed'}, "
                            f"{tally.skipped} skipped; {where}")
-    if catalog.scalar("SELECT count(*) FROM images"):
-        return
+    if tally.queued or catalog.scalar("SELECT count(*) FROM images"):
+        return  # a run cut short by a limit has not looked everywhere yet
     if tally.pages:
         raise NothingFound(f"{tally.pages} page(s) fetched but no photo found on them: the "
                            "profile's photo selectors match nothing there (crawl "
