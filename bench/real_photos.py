@@ -1,7 +1,12 @@
 """Real-photo benchmark: does cragcat's default recipe hold up on real climbing photos?
 
-    python -m bench.real_photos            # the full run (about 15 minutes on 2 cores)
+    python -m bench.real_photos            # leave-one-source-out, the headline (5 folds,
+                                           # about 10 minutes each on 2 idle cores)
+    python -m bench.real_photos --mode split   # the fixed split of the first real set
     python -m bench.real_photos --quick    # a smoke run of every step (a few minutes)
+
+The headline, ``--mode loso``, is bench.real_loso: every real source held out in
+turn, scored per source and overall. ``--mode split`` is the first table below.
 
 1. Folder-import ../shared/real-photos (labels from its class folders) and the
    ``small`` sample site's photo files (labels from its labels.csv) into one
@@ -44,7 +49,8 @@ from crawler.options import CrawlOptions
 from tagger.tagging import TagOptions, tag_catalog
 from trainer.artifact import load_artifact
 from trainer.labels import import_labels, labelled_photos
-from trainer.run import train, train_config
+from trainer.run import train
+from trainer.settings import TrainOptions, train_options
 from trainer.splits import assign_splits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +71,7 @@ class BenchPlan:
     work: Path
     real_dir: Path
     site_dir: Path | None
-    config: dict
+    config: TrainOptions
     variants: list[str]
     eval_sets: list[str]
     per_class: int = 0  # 0: every real photo; else this many per class (quick runs)
@@ -93,8 +99,8 @@ def build_master(plan: BenchPlan, console: Console) -> Path:
     path = plan.work / MASTER
     done = plan.work / "master.done"
     signature = json.dumps({"real": str(plan.real_dir), "per_class": plan.per_class,
-                            "site": str(plan.site_dir), "split": plan.config["split"],
-                            "seed": plan.config["seed"]})
+                            "site": str(plan.site_dir), "split": plan.config.split,
+                            "seed": plan.config.seed})
     if done.is_file() and done.read_text() == signature:
         return path
     for stale in (path, plan.work / "master-store"):
@@ -109,7 +115,7 @@ def build_master(plan: BenchPlan, console: Console) -> Path:
         if plan.site_dir is not None:
             tally = import_folder(catalog, plan.site_dir / "www" / "media")
             labels = import_labels(catalog, plan.site_dir / "labels.csv",
-                                   plan.config["classes"], origin=SITE_ORIGIN)
+                                   plan.config.classes, origin=SITE_ORIGIN)
             console.info(f"site photos: {tally.figures()}; labels added {labels.added}")
         split_real_first(catalog, plan.config)
     finally:
@@ -118,18 +124,18 @@ def build_master(plan: BenchPlan, console: Console) -> Path:
     return path
 
 
-def split_real_first(catalog, config: dict) -> None:
+def split_real_first(catalog, config: TrainOptions) -> None:
     """Deal the real photos' splits on their own, then the rest, with the trainer's code.
 
     Dealing the real set alone keeps its split stratified by its own class counts;
     the site's photos then fill their splits around it (stored splits never move).
     """
-    photos, _ = labelled_photos(catalog, config["classes"])
+    photos, _ = labelled_photos(catalog, config.classes)
     real = {sha for (sha,) in catalog.query("SELECT sha256 FROM labels WHERE origin = ?",
                                             [REAL_ORIGIN])}
-    assign_splits(catalog, [p for p in photos if p.sha256 in real], config["split"],
-                  config["seed"])
-    assign_splits(catalog, photos, config["split"], config["seed"])
+    assign_splits(catalog, [p for p in photos if p.sha256 in real], config.split,
+                  config.seed)
+    assign_splits(catalog, photos, config.split, config.seed)
 
 
 def variant_catalog(plan: BenchPlan, name: str):
@@ -154,7 +160,7 @@ def trained(plan: BenchPlan, name: str, catalog, console: Console) -> dict:
         metrics = json.loads((out / "metrics.json").read_text())
         return {"artifact": str(out / "model.safetensors"), "epochs": metrics["epochs_run"],
                 "best_epoch": metrics["best_epoch"], "reused": True}
-    return train(catalog, dict(plan.config), console, out)
+    return train(catalog, plan.config, console, out)
 
 
 def restore_labels(catalog, rows: list[tuple]) -> None:
@@ -180,7 +186,7 @@ def run_variant(plan: BenchPlan, name: str, console: Console) -> dict:
             verdicts = read_verdicts(catalog, split, origins)
             if not verdicts:
                 continue
-            scores[set_name] = score_verdicts(verdicts, plan.config["classes"])
+            scores[set_name] = score_verdicts(verdicts, plan.config.classes)
         butts = butt_report(catalog, [REAL_ORIGIN])
         if plan.sheets and "real test" in scores:
             write_sheet(catalog.store_dir, scores["real test"].verdicts,
@@ -210,7 +216,7 @@ def run_benchmark(plan: BenchPlan, console: Console, jobs: int = 1,
     results = [json.loads((plan.work / f"results-{name}.json").read_text())
                for name in plan.variants]
     (plan.work / "results.json").write_text(json.dumps(
-        {"config": plan.config, "results": results}, indent=2), encoding="utf-8")
+        {"config": plan.config.as_dict(), "results": results}, indent=2), encoding="utf-8")
     return results
 
 
@@ -271,7 +277,13 @@ def parse_overrides(pairs: list[str]) -> dict:
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.real_photos",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=WORK,
+    parser.add_argument("--mode", default="loso", choices=("loso", "split"),
+                        help="loso: grouped k-fold over real sources (headline); split: "
+                             "the first real set's fixed train/val/test split")
+    parser.add_argument("--folds", type=int, default=5, help="loso: groups of sources")
+    parser.add_argument("--only-folds", default="",
+                        help="loso: run just these folds (e.g. 0,2); the rest are read back")
+    parser.add_argument("--work", type=Path, default=None,
                         help="work folder, outside the project so no real photo lands in "
                              "it: catalogs, models, sheets, results.json")
     parser.add_argument("--real", type=Path, default=REAL_PHOTOS)
@@ -306,7 +318,7 @@ def plan_from(args: argparse.Namespace) -> BenchPlan:
         args.per_class = args.per_class or 20
         args.site_size = "tiny" if args.site_size == "small" else args.site_size
     overrides.update(parse_overrides(args.set))
-    config = train_config(load_settings(None, overrides))
+    config = train_options(load_settings(None, overrides))
     if not args.real.is_dir():
         sys.exit(f"{args.real}: the real photos are absent; nothing to measure")
     if args.fresh and args.work.is_dir():
@@ -321,11 +333,16 @@ def plan_from(args: argparse.Namespace) -> BenchPlan:
 def main(argv: list[str] | None = None) -> None:
     args = arguments(argv)
     torch.set_num_threads(args.threads)
+    if args.mode == "loso":
+        from bench.real_loso import main_loso
+        main_loso(args)
+        return
+    args.work = args.work or WORK
     plan = plan_from(args)
     console = Console()
     child_argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--fresh"]
     results = run_benchmark(plan, console, args.jobs, child_argv)
-    print(report_text(results, plan.config["classes"]))
+    print(report_text(results, plan.config.classes))
 
 
 if __name__ == "__main__":

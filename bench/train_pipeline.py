@@ -154,7 +154,7 @@ def export_section(artifact: Path, catalog_path: Path) -> dict:
 def train_default(catalog_path: Path, out: Path) -> Path:
     from cragcat.settings import load_settings
     from trainer.run import train
-    from trainer.settings import train_config
+    from trainer.settings import train_options
 
     class Say:
         def info(self, message):
@@ -163,7 +163,7 @@ def train_default(catalog_path: Path, out: Path) -> Path:
         def warn(self, message):
             print("warning:", message, flush=True)
 
-    config = train_config(load_settings(None, {"train.out": str(out)}))
+    config = train_options(load_settings(None, {"train.out": str(out)}))
     started = time.perf_counter()
     with open_catalog(catalog_path) as catalog:
         figures = train(catalog, config, Say())

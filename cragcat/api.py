@@ -81,12 +81,12 @@ def train(catalog: PathLike, out: PathLike = "models", epochs: int | None = None
           config: PathLike | None = None) -> dict[str, Any]:
     """Train a classifier on the labelled photos; the figures include ``artifact``."""
     from trainer.run import train as run_training
-    from trainer.settings import train_config
+    from trainer.settings import train_options
 
     settings = load_settings(config, {"train.out": str(out), "train.epochs": epochs,
                                   "train.backbone": backbone, "train.image_size": image_size})
     with _open_catalog(catalog) as opened:
-        return run_training(opened, train_config(settings), _console())
+        return run_training(opened, train_options(settings), _console())
 
 
 def tag(catalog: PathLike, model: PathLike | None = None,

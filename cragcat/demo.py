@@ -9,6 +9,7 @@ on 127.0.0.1, port 0), ending with where the sheet is and which SQL to try.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,14 +68,14 @@ def crawl_site(run: Run, site_dir: Path) -> dict:
 def label_and_train(run: Run, site_dir: Path, out: Path) -> dict:
     from trainer.labels import import_labels
     from trainer.run import train
-    from trainer.settings import train_config
+    from trainer.settings import train_options
 
     classes = run.settings["train.classes"]
     with open_configured_catalog(run.settings) as catalog:
         run.console.info("[bold]3/5[/] importing the site's labels.csv as human labels")
         import_labels(catalog, site_dir / "labels.csv", classes)
         run.console.info("[bold]4/5[/] training (defaults from config.toml)")
-        config = train_config(stage_run(run, **{"train.out": str(out / "models")}).settings)
+        config = replace(train_options(run.settings), out=str(out / "models"))
         return train(catalog, config, run.console)
 
 

@@ -6,7 +6,7 @@ Each stage declares its settings in ``<package>/settings.py`` as ``SETTINGS``
 values) adds ready-made entries to any package's table, as data, such as the
 sample site's crawl profile. The registry drives built-in defaults,
 validation of config files and flags, each command's ``--help``, the shipped
-``config.toml`` and the README's configuration table (see cragcat.settings_docs).
+``config.toml`` and the table in docs/configuration.md (see cragcat.settings_docs).
 
 Precedence: built-in defaults < config file < command-line flags.
 """
@@ -30,6 +30,7 @@ SETTING_MODULES = (
     "trainer.settings",
     "tagger.settings",
     "samplesite.settings",
+    "review.settings",
 )
 
 CONFIG_ENV = "CRAGCAT_CONFIG"
@@ -277,7 +278,7 @@ def _apply_file(reg: Registry, data: dict, path: Path, values: dict, tables: dic
         setting = reg.settings.get(dotted)
         if setting is None:
             raise ConfigError(f"{path}: unknown setting '{dotted}' "
-                              f"(see the configuration table in README.md)")
+                              f"(see docs/configuration.md)")
         values[dotted] = _checked(setting, dotted, value, path)
 
 

@@ -16,7 +16,7 @@ from cragcat.errors import UsageError
                "crawl.max_depth", "crawl.refresh_after", "crawl.concurrency",
                "crawl.host_concurrency", "crawl.delay", "crawl.timeout", "crawl.max_bytes",
                "crawl.retries", "crawl.contact", "openbeta.api_url", "openbeta.media_url",
-               "openbeta.area")
+               "openbeta.area", "crawl.engine", "crawl.address")
 def crawl(run: Run, args):
     """Harvest climbing photos into the catalog, politely and resumably.
 
@@ -25,6 +25,8 @@ def crawl(run: Run, args):
     crawl --source openbeta --area NAME      the OpenBeta API, from a root area down
     crawl --source folder PATH [--labels-from-folders]
                                              a local folder, sub-folders as labels
+    crawl --source folder PATH --engine ray [--address HOST:PORT]
+                                             the same, examined on a Ray cluster
     crawl check-profile URL [--profile NAME] what each selector finds on one page
     Run the same command again to continue a crawl that was stopped.
     """
@@ -33,10 +35,11 @@ def crawl(run: Run, args):
     if len(args) > 1:
         raise UsageError(f"crawl takes one PATH (got {len(args)}: {' '.join(args)})")
     path = args[0] if args else None
-    from crawler.harvest import check_path, harvest
+    from crawler.harvest import check_engine, check_path, harvest
     from crawler.options import CrawlOptions
 
     check_path(run.settings["crawl.source"], path)
+    check_engine(run.settings["crawl.source"], run.settings["crawl.engine"])
     options = CrawlOptions.from_settings(run.settings)
     with open_configured_catalog(run.settings, create=True) as catalog:
         harvest(catalog, options, run.console, path)

@@ -71,6 +71,7 @@ class Source(Protocol):
     def record(self, tx, item: FrontierItem, fetched: Fetched, findings: Any,
                frontier: Frontier, found: Discoveries) -> None: ...
     def finish(self, tx) -> None: ...
+    def run_report(self) -> dict: ...  # extra figures of the run (after finish)
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,10 @@ class FolderSource:
     def hop_rule(self, item: FrontierItem) -> None:
         return None  # a file has no redirects
 
+    def run_report(self) -> dict:
+        """No profile, so no profile quality report."""
+        return {}
+
     def finish(self, tx) -> None:
         if self.labels_from_folders:
             self._label(tx)

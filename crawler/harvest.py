@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 
+from rich.markup import escape
+
 from crawler.crawl import crawl_source, fetcher_for
 from crawler.dedup import deduplicate
 from crawler.folder import crawl_folder
 from crawler.options import CrawlOptions
+from crawler.quality import quality_lines
 from crawler.site import HtmlSource
 from crawler.tally import Tally
 from crawler.throttle import HostPolicy
@@ -25,17 +28,25 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
     """Crawl ``options.source`` into ``catalog``; return the closing figures."""
     source = options.source
     check_path(source, path)
+    check_engine(source, options.engine)
+    report: dict = {}  # the html source's profile quality report
     with console.progress("crawling") as progress:
         on_progress = _progress_reporter(progress)
-        if source == "folder":
+        if source == "folder" and options.engine == "ray":
+            from crawler.ray_folder import crawl_folder_on_ray
+            tally = crawl_folder_on_ray(catalog, path, options, on_progress)
+        elif source == "folder":
             tally = crawl_folder(catalog, path, options, on_progress)
         elif source == "html":
-            tally = _html(catalog, options, on_progress)
+            tally, report = _html(catalog, options, on_progress)
         else:
             tally = _openbeta(catalog, options, on_progress)
+    if report:
+        _show_quality(console, report)
     clusters = deduplicate(catalog, options.dedup)
     figures = tally.figures(near_duplicate_pairs=clusters.merged_pairs,
-                            kept_apart_pairs=clusters.kept_apart)
+                            kept_apart_pairs=clusters.kept_apart,
+                            **report)
     console.done(f"crawl ({source})", figures, _next_steps(str(catalog.path), tally))
     _found_something(catalog, tally)
     return figures
@@ -64,6 +75,13 @@ def _found_something(catalog, tally: Tally) -> None:
         raise NothingFound("nothing to crawl: no page, photo or file was found")
 
 
+def check_engine(source: str, engine: str) -> None:
+    """The Ray engine takes a folder's CPU work; a web crawl is bound by politeness."""
+    if engine == "ray" and source != "folder":
+        raise UsageError("--engine ray is for --source folder: a site's politeness, not "
+                         "its CPU work, limits a web crawl")
+
+
 def check_path(source: str, path: str | None) -> None:
     """A PATH argument belongs to the folder source, and the folder source needs one."""
     if path and source != "folder":
@@ -72,7 +90,7 @@ def check_path(source: str, path: str | None) -> None:
         raise UsageError("crawl --source folder needs the folder: crawl --source folder PATH")
 
 
-def _html(catalog, options: CrawlOptions, on_progress) -> Tally:
+def _html(catalog, options: CrawlOptions, on_progress) -> tuple[Tally, dict]:
     profile = options.profile
     source = HtmlSource(profile, options.max_depth)
     with catalog.transaction() as tx:
@@ -80,7 +98,17 @@ def _html(catalog, options: CrawlOptions, on_progress) -> Tally:
     policy = HostPolicy(profile.delay, profile.concurrency)
     hosts = {host: policy for host in profile.allowed_hosts | profile.image_hosts}
     fetcher = fetcher_for(options, hosts, profile.private_hosts)
-    return crawl_source(catalog, source, fetcher, options, Tally(), on_progress)
+    tally = crawl_source(catalog, source, fetcher, options, Tally(), on_progress)
+    return tally, source.run_report()
+
+
+def _show_quality(console: Console, report: dict) -> None:
+    """The profile quality report: broken selectors as warnings, then the counts."""
+    for line in quality_lines(report["profile"]):
+        if line.startswith("selector"):
+            console.warn(line)
+        else:
+            console.info(escape(line))
 
 
 def _openbeta(catalog, options: CrawlOptions, on_progress) -> Tally:

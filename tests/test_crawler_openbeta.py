@@ -54,6 +54,12 @@ def test_a_crawl_from_the_root_area_by_name(tiny_site, catalog_path, tmp_path):
     assert figures["images_new"] == len(api_images(manifest)) and figures["images_failed"] == 0
     routes = dict(catalog.query("SELECT external_id, name FROM routes"))
     assert routes == {r["uuid"]: r["name"] for r in manifest["routes"]}
+    grades = {r[0]: (r[1], r[2], list(r[3])) for r in catalog.query(
+        "SELECT external_id, grade_system, grade_value, route_types FROM routes")}
+    systems, types = {"vscale": "v"}, {"tr": "top rope"}  # the API's names; the rest agree
+    assert grades == {r["uuid"]: (systems.get(r["grade_system"], r["grade_system"]),
+                                  r["grade"], [types.get(r["type"], r["type"])])
+                      for r in manifest["routes"]}
     parents = dict(catalog.query("SELECT a.external_id, p.external_id FROM areas a "
                                  "LEFT JOIN areas p ON p.area_id = a.parent_id"))
     assert parents == {a["uuid"]: a["parent"] for a in manifest["areas"]}

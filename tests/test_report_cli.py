@@ -93,7 +93,7 @@ def test_bad_config_key_is_one_line_and_exit_2(catalog_path, tmp_path):
     result = invoke(report, ["summary", "--config", str(config), "--catalog", str(catalog_path)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {config}: unknown setting 'catalog.pth' " \
-                                    "(see the configuration table in README.md)"
+                                    "(see docs/configuration.md)"
     assert result.stdout == ""
 
 

@@ -26,15 +26,17 @@ from __future__ import annotations
 import csv
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from catalog.models import forget_model
 from cragcat.errors import ConfigError
+from cragcat.extras import require
 from cragcat.settings import registry
 from trainer.errors import TrainingCollapsed
 from trainer.outputs import save_figure
 from trainer.run import ARTIFACT_NAME, CHECKPOINT_NAME, train
+from trainer.settings import TrainOptions
 
 
 @dataclass
@@ -97,7 +99,7 @@ def _checked(path: Path, name: str, value):
     setting = registry().settings.get(f"train.{name}")
     if setting is None:
         raise ConfigError(f"{path}: '{name}' is not a train setting "
-                          "(see the configuration table in README.md)")
+                          "(see docs/configuration.md)")
     try:
         return setting.check(value)
     except ValueError as exc:
@@ -114,8 +116,9 @@ def _param(path: Path, name: str, spec) -> Param:
                       "{ low = ..., high = ..., log = true|false }")
 
 
-def run_sweep(catalog, base: dict, space: Space, console, out_dir: Path) -> dict:
+def run_sweep(catalog, base: TrainOptions, space: Space, console, out_dir: Path) -> dict:
     """Run the trials; keep the best one's artifact; write the table and plot."""
+    require("sweep", "train sweep")
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -135,7 +138,7 @@ def _trial(trial, catalog, base, space, console, out_dir, rows) -> float:
     import optuna
 
     params = {p.name: p.suggest(trial) for p in space.params}
-    config = dict(base, **space.fixed, **params)
+    config = replace(base, **space.fixed, **params)
     row = {"trial": trial.number, **params, "state": "running", "val_accuracy": None,
            "test_accuracy": None, "run_id": None, "artifact": None}
     rows.append(row)
