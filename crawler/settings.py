@@ -1,5 +1,7 @@
 """Settings of the crawl stage: sources, politeness, limits, ingest and dedup."""
 
+import re
+
 import soupsieve
 
 from cragcat.settings import Setting, Table
@@ -116,8 +118,21 @@ SETTINGS = [
 ]
 
 
+def check_pattern(pattern: str) -> None:
+    """Refuse a regular expression that does not compile, when the config loads."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"a regular expression ({exc})") from None
+
+
+# keys of a profile given to _css that hold something other than a CSS selector
+_CHECKS = {"area_url_pattern": check_pattern, "route_url_pattern": check_pattern,
+           "grade_system": None, "area_id_attr": None, "route_id_attr": None}
+
+
 def _css(key: str, help_text: str, default: str = "") -> Setting:
-    return Setting(key, str, default, help_text, validate=check_css)
+    return Setting(key, str, default, help_text, validate=_CHECKS.get(key, check_css))
 
 
 PROFILE_SETTINGS = (
