@@ -28,16 +28,29 @@ def cover_safety(settings) -> CoverSafety:
                        else ())
 
 
+def ray_options(settings):
+    """The Ray engine's options, or None for the local engine (tag.engine)."""
+    if settings["tag.engine"] != "ray":
+        return None
+    from tagger.ray_engine import RayTagOptions
+    return RayTagOptions(settings["tag.address"], settings["tag.ray_actors"])
+
+
 def tag_and_cover(catalog, model_path: str | None, options: TagOptions, console,
-                  ) -> dict[str, Any]:
+                  on_ray=None) -> dict[str, Any]:
     """Tag with the artifact at ``model_path`` (default: the catalog's latest model),
-    then choose every route's cover and topo; return the run's figures."""
+    then choose every route's cover and topo; return the run's figures.
+    ``on_ray`` (RayTagOptions) tags on a Ray cluster instead of in this process."""
     artifact = load_model(catalog, model_path)
     console.info(f"tagging with model {artifact.model_id[:12]} ({artifact.backbone}, "
                  f"threshold {options.threshold or artifact.threshold:g})")
     pending = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
     with console.progress("tagging photos", total=pending) as progress:
-        summary = tag_catalog(catalog, artifact, options, progress)
+        if on_ray is None:
+            summary = tag_catalog(catalog, artifact, options, progress)
+        else:
+            from tagger.ray_engine import tag_catalog_on_ray
+            summary = tag_catalog_on_ray(catalog, artifact, options, on_ray, progress)
     covers = choose_covers(catalog, artifact.model_id, options.cover_safety)
     figures = summary_figures(summary)
     figures.update(routes_with_cover=covers.routes_with_cover,

@@ -48,6 +48,17 @@ SETTINGS = [
             "A glory-tagged photo never becomes a cover when a caption of it or its "
             "near-duplicates says it looks up from below or behind ('looking up at', "
             "'belay view', 'from below', ...)."),
+    Setting("tag.engine", str, "local",
+            "Where tagging runs: 'local' in this process, 'ray' on a Ray cluster (one model "
+            "per actor; needs pip install 'cragcat[ray]'); results land in the catalog "
+            "through this process either way.", choices=("local", "ray")),
+    Setting("tag.address", str, "",
+            "Ray engine: the cluster to join (host:port of its head, or 'auto'); empty "
+            "starts a local Ray runtime on this machine's cores."),
+    Setting("tag.ray_actors", int, 0,
+            "Ray engine: model actors; 0 means one per GPU when the cluster has GPUs, "
+            "else one per CPU but one (left to Ray Data's reading and to the merge).", min=0,
+            max=4096),
     Setting("demo.size", str, "small",
             "Sample site the demo crawls: tiny (10 routes, 60 photos) or small "
             "(60 routes, 600 photos).", choices=("tiny", "small")),
