@@ -92,6 +92,33 @@ def test_the_pixel_check_tells_edits_from_copies():
     assert edited_cells(original, pictures["other"]) > 8
 
 
+def route_line_topo(base: Image.Image) -> Image.Image:
+    """A thin route line drawn as an app draws it (dark edge, coloured core): 4 px on
+    a 640 x 480 photo, about 2 px in its 256 px derivative."""
+    topo = base.copy()
+    draw = ImageDraw.Draw(topo)
+    line = [(300, 440), (330, 300), (290, 160), (320, 60)]
+    draw.line(line, fill=(15, 15, 15), width=4, joint="curve")
+    draw.line(line, fill=(234, 179, 8), width=2, joint="curve")
+    return topo
+
+
+@pytest.mark.parametrize("seed", [5, 7])
+def test_a_thin_route_line_over_a_photo_is_an_edit(seed):
+    # averaged down to 64 x 64 such a line vanished (0-3 cells, merged); compared at
+    # the derivative's own size it stays a line across the photo
+    def derivative(data: bytes) -> Image.Image:
+        return Image.open(io.BytesIO(data)).convert("RGB").resize((341, 256))
+    base = imgs.photo(640, 480, seed)
+    plain = derivative(imgs.encode(base, "JPEG", quality=92))
+    topo = derivative(imgs.encode(route_line_topo(base), "JPEG", quality=90))
+    reencoded = derivative(imgs.encode(base, "JPEG", quality=45))
+    resized = derivative(imgs.encode(base.resize((480, 360), Image.LANCZOS), "JPEG", quality=85))
+    assert edited_cells(plain, topo) > OPTIONS.dedup.max_edited_cells
+    assert edited_cells(plain, reencoded) <= OPTIONS.dedup.max_edited_cells
+    assert edited_cells(plain, resized) <= OPTIONS.dedup.max_edited_cells
+
+
 # copies of one photo: 3 clusters with max_distance 8; at 0 only copies whose pHash is
 # the very same still merge
 @pytest.mark.parametrize("max_distance, clusters", [(8, 3), (0, 5)])
