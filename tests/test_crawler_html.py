@@ -2,7 +2,9 @@
 
 from crawler.html import absolute, image_url, largest_srcset, parse_page
 from crawler.profile import SiteProfile
-from crawler.settings import SAMPLE_PRESET
+from samplesite.settings import PRESETS, SAMPLE_PROFILE_NAME
+
+SAMPLE_PRESET = PRESETS["crawl.profile"][SAMPLE_PROFILE_NAME]
 
 PROFILE = SiteProfile("sample", ("http://127.0.0.1/",), frozenset({"127.0.0.1"}), frozenset(),
                       ("/",), frozenset(), 0.0, 1,
