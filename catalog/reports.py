@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+import hashlib
 from importlib import resources
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -63,7 +64,19 @@ def in_dependency_order(reports: dict[str, Report]) -> list[Report]:
     return [reports[n] for n in ordered]
 
 
-def create_report_views(con) -> None:
-    for report in in_dependency_order(available_reports()):
+def create_report_views(con, temporary: bool = False) -> None:
+    """(Re)create every view, unless the catalog already has these exact views: opening
+    is then a read of one row, not dozens of DDL statements (the review app opens the
+    catalog for every request). ``temporary`` views live only in this connection (a
+    read-only one), so a catalog opened to read always has this cragcat's reports."""
+    reports = in_dependency_order(available_reports())
+    digest = hashlib.sha256("\0".join(f"{r.name}\0{r.sql}" for r in reports).encode()).hexdigest()
+    stored = con.execute("SELECT value FROM cragcat_meta WHERE key = 'views'").fetchone()
+    if stored and stored[0] == digest:
+        return
+    kind = "TEMP VIEW" if temporary else "VIEW"
+    for report in reports:
         body = report.sql.strip().rstrip(";")
-        con.execute(f"CREATE OR REPLACE VIEW {report.name} AS\n{body}")
+        con.execute(f"CREATE OR REPLACE {kind} {report.name} AS\n{body}")
+    if not temporary:
+        con.execute("INSERT OR REPLACE INTO cragcat_meta VALUES ('views', ?)", [digest])

@@ -27,6 +27,7 @@ class Sighting:
     licence: str | None = None
     votes: int | None = None
     rating: float | None = None
+    photo_page: str | None = None  # a reference's: the photo's own page (image_refs only)
 
     def key(self, sha256: str) -> str:
         """Stable identity of (image, page, image URL, route, area): the same sighting

@@ -15,6 +15,7 @@ from cragcat.errors import CragcatError
 EXTRAS = {
     "site": ("starlette", "uvicorn", "graphql"),  # the sample site's server and its GraphQL API
     "sweep": ("optuna",),                          # train sweep
+    "ray": ("ray", "pyarrow"),                     # --engine ray: tagging, folder import
 }
 
 
