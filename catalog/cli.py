@@ -6,10 +6,13 @@ import csv
 import io
 import json
 import sys
+from pathlib import Path
 
 import click
 import duckdb
 
+from catalog.csvsafe import neutralise
+from catalog.outfile import FORMATS, format_of, write_query
 from catalog.reports import available_reports
 from cragcat.command import Run, stage_options
 from cragcat.errors import CragcatError, UsageError
@@ -63,6 +66,13 @@ def _jsonable(value, type_name: str):
     return value
 
 
+def _csv_cell(value):
+    """A CSV cell as a spreadsheet should see it: nested values as JSON, no formulas."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return neutralise(value)
+
+
 def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) -> None:
     if fmt == "json" or run.console.json_mode:
         records = [{c: _jsonable(v, t) for c, v, t in zip(columns, row, types)} for row in rows]
@@ -72,7 +82,7 @@ def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) ->
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
         sys.stdout.write(buffer.getvalue())
     elif single and len(rows) == 1:
         run.console.table(["", ""], zip(columns, rows[0]), title=title)
@@ -85,12 +95,13 @@ def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) ->
 @click.argument("name", required=False)
 @click.option("--list", "list_reports", is_flag=True, help="List the named reports.")
 @click.option("--sql", help="Run an ad-hoc SELECT on a read-only connection.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]), default=None,
+              help="Output format [default: table; with --out FILE, from its ending].")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Show at most N rows [default: all].")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="report sheet: folder to write the contact sheet into.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the report to this file (parquet, csv or json, through DuckDB's "
+                   "COPY); report sheet: the folder for the contact sheet.")
 @click.option("--area", default=None, help="report sheet: only this area's page.")
 @stage_options()
 def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
@@ -100,28 +111,52 @@ def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
     report --list                 the named reports, one line each
     report summary                what the catalog holds
     report NAME --format json     one report as JSON
+    report NAME --out F.parquet   one report as a Parquet (or .csv/.json) file
     report --sql "SELECT ..."     ad-hoc, read-only
     report sheet --out DIR        HTML contact sheet: a page per area [--area NAME]
     """
     if name == SHEET:
         return _contact_sheet(run, out, area)
-    if out or area:
-        raise UsageError("--out and --area belong to `report sheet`")
+    if area:
+        raise UsageError("--area belongs to `report sheet`")
     if list_reports:
         return _list_reports(run)
+    if fmt == "parquet" and not out:
+        raise UsageError("Parquet is a file: add --out FILE.parquet")
     if sql and name:
         raise UsageError("give either a report NAME or --sql, not both")
     if sql:
+        if out:
+            return _write_file(run, sql, limit, fmt, out)
         columns, rows, types = _fetch(run, sql, limit)
-        return _emit(run, columns, rows, types, fmt, False, "query")
+        return _emit(run, columns, rows, types, fmt or "table", False, "query")
     reports = available_reports()
     if not name:
         raise UsageError("name a report (see report --list) or pass --sql")
     if name not in reports:
         raise UsageError(f"no report named '{name}'; report --list shows them: "
                          + ", ".join(reports))
+    if out:
+        return _write_file(run, f"SELECT * FROM {name}", limit, fmt, out)
     columns, rows, types = _fetch(run, f"SELECT * FROM {name}", limit)
-    _emit(run, columns, rows, types, fmt, reports[name].single_row, reports[name].description)
+    _emit(run, columns, rows, types, fmt or "table", reports[name].single_row,
+          reports[name].description)
+
+
+def _write_file(run: Run, sql: str, limit: int | None, fmt: str | None, out: Path) -> None:
+    """The query's rows into a file through DuckDB's COPY, types kept."""
+    if fmt == "table":
+        raise UsageError("--out writes parquet, csv or json, not a table")
+    fmt = format_of(out, fmt)
+    if limit:
+        sql = f"SELECT * FROM ({sql}) LIMIT {int(limit)}"
+    run.open_catalog().close()
+    with run.open_catalog(read_only=True) as catalog:
+        try:
+            rows = write_query(catalog.con, sql, None, fmt, out)
+        except duckdb.Error as exc:
+            raise ReportQueryError(_explain(exc)) from None
+    run.console.done("report written", {"rows": rows, "format": fmt, "file": str(out)})
 
 
 def _contact_sheet(run: Run, out, area) -> None:

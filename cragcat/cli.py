@@ -6,12 +6,13 @@ import click
 
 from catalog.cli import report
 from cragcat import __version__
+from cragcat.export_cli import export
 from crawler.cli import crawl
 from samplesite.cli import sample_site
 from tagger.cli import demo, tag_catalog
 from trainer.cli import train
 
-COMMANDS = [report, sample_site, crawl, train, tag_catalog, demo]
+COMMANDS = [report, sample_site, crawl, train, tag_catalog, demo, export]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,6 +25,7 @@ def main():
     train        fine-tune a classifier: glory-shot, butt-shot or topo
     tag-catalog  tag every photo and suggest a cover for every route
     report       show what the catalog knows (tables, SQL, contact sheet)
+    export       covers and tags as Parquet/CSV/JSON, photos as class folders
     demo         the main job end to end on the bundled sample site
     sample-site  build or serve the bundled sample guidebook site (offline)
     """

@@ -80,6 +80,7 @@ class Sighting:
     licence: str | None = None
     votes: int | None = None
     rating: float | None = None
+    photo_id: str | None = None   # the source's own id of the photo (OpenBeta's media id)
 
     def key(self, sha256: str) -> str:
         """Stable identity of (image, page, image URL, route, area): the same sighting
@@ -344,12 +345,14 @@ def record_sighting(tx, sha256: str, sighting: Sighting) -> bool:
     """Insert the sighting; False when this exact sighting was already recorded."""
     inserted = tx.execute(
         """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url,
-                                  area_id, route_id, caption, credit, licence, votes, rating)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  area_id, route_id, caption, credit, licence, votes, rating,
+                                  photo_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT DO NOTHING RETURNING sighting_id""",
         [sighting.key(sha256), sha256, sighting.source_id, sighting.image_url,
          sighting.page_url, sighting.area_id, sighting.route_id, sighting.caption,
-         sighting.credit, sighting.licence, sighting.votes, sighting.rating]).fetchall()
+         sighting.credit, sighting.licence, sighting.votes, sighting.rating,
+         sighting.photo_id]).fetchall()
     return bool(inserted)
 
 
@@ -358,17 +361,18 @@ def record_sightings(tx, rows: list[tuple[str, Sighting]]) -> int:
     if not rows:
         return 0
     columns = list(zip(*[(s.key(sha), sha, s.source_id, s.image_url, s.page_url, s.area_id,
-                          s.route_id, s.caption, s.credit, s.licence, s.votes, s.rating)
-                         for sha, s in rows]))
+                          s.route_id, s.caption, s.credit, s.licence, s.votes, s.rating,
+                          s.photo_id) for sha, s in rows]))
     return len(tx.execute(
         """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url, area_id,
-                                  route_id, caption, credit, licence, votes, rating)
+                                  route_id, caption, credit, licence, votes, rating, photo_id)
            SELECT * FROM (SELECT unnest(?) AS k, unnest(?) AS sha,
                                  unnest(?::INTEGER[]) AS source, unnest(?::VARCHAR[]) AS image,
                                  unnest(?::VARCHAR[]) AS page, unnest(?::INTEGER[]) AS area,
                                  unnest(?::INTEGER[]) AS route, unnest(?::VARCHAR[]) AS caption,
                                  unnest(?::VARCHAR[]) AS credit, unnest(?::VARCHAR[]) AS licence,
-                                 unnest(?::INTEGER[]) AS votes, unnest(?::DOUBLE[]) AS rating)
+                                 unnest(?::INTEGER[]) AS votes, unnest(?::DOUBLE[]) AS rating,
+                                 unnest(?::VARCHAR[]) AS photo_id)
            ON CONFLICT DO NOTHING RETURNING sighting_id""",
         [list(c) for c in columns]).fetchall())
 
