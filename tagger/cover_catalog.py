@@ -10,12 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tagger.covers import (Candidate, Choice, Route, choose_area_covers, choose_route_covers,
-                           choose_route_topos)
+                           choose_route_topos, licence_allowed)
+
+ALL_LICENCES = ("*",)
 
 CANDIDATES_SQL = """
 SELECT s.route_id, i.sha256, coalesce(i.cluster_id, i.sha256) AS cluster_id,
        t.status, t.class, t.probabilities, i.width, i.height, i.sharpness,
-       max(s.votes) AS votes, max(s.rating) AS rating
+       max(s.votes) AS votes, max(s.rating) AS rating,
+       list(DISTINCT coalesce(s.licence, '') ORDER BY coalesce(s.licence, '')) AS licences
 FROM sightings s
 JOIN images i ON i.sha256 = s.sha256
 LEFT JOIN tags t ON t.sha256 = coalesce(i.cluster_id, i.sha256) AND t.model_id = ?
@@ -33,12 +36,17 @@ class CoverSummary:
     areas_with_cover: int
 
 
-def load_candidates(catalog, model_id: str) -> dict[int, list[Candidate]]:
+def load_candidates(catalog, model_id: str, licences: tuple[str, ...] = ALL_LICENCES,
+                    ) -> dict[int, list[Candidate]]:
+    """Every route's photos; ``licences`` (cover.licences) says which may be covers."""
     photos: dict[int, list[Candidate]] = defaultdict(list)
     for row in catalog.query(CANDIDATES_SQL, [model_id]):
-        route_id, sha, cluster, status, predicted, probs, width, height, sharp, votes, rating = row
+        (route_id, sha, cluster, status, predicted, probs, width, height, sharp, votes, rating,
+         stated) = row
+        stated = tuple(s or None for s in stated)
         photos[route_id].append(Candidate(route_id, sha, cluster, status, predicted,
-                                          dict(probs or {}), width, height, sharp, votes, rating))
+                                          dict(probs or {}), width, height, sharp, votes, rating,
+                                          stated, licence_allowed(stated, licences)))
     return photos
 
 
@@ -75,9 +83,11 @@ def insert_rows(tx, target: str, rows: list[tuple], chunk: int = 500) -> None:
                    [value for row in part for value in row])
 
 
-def choose_covers(catalog, model_id: str) -> CoverSummary:
-    """Choose and store every route's cover and topo and every area's cover."""
-    routes, photos = load_routes(catalog), load_candidates(catalog, model_id)
+def choose_covers(catalog, model_id: str,
+                  licences: tuple[str, ...] = ALL_LICENCES) -> CoverSummary:
+    """Choose and store every route's cover and topo and every area's cover; only
+    photos under one of ``licences`` (shell patterns) may be covers."""
+    routes, photos = load_routes(catalog), load_candidates(catalog, model_id, licences)
     covers = choose_route_covers(routes, photos)
     topos = choose_route_topos(routes, photos)
     area_covers = choose_area_covers(load_area_parents(catalog), routes, photos, covers)

@@ -12,6 +12,7 @@ candidate exists.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ class Candidate:
     sharpness: float | None = None
     votes: int | None = None
     rating: float | None = None   # 0..5 where the source rates photos
+    licences: tuple[str, ...] = ()  # as its sightings on this route state them
+    licence_ok: bool = True       # one of them is allowed by cover.licences
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,28 @@ def cover_reason(c: Candidate) -> str:
 
 # -- what a route has to offer ------------------------------------------------
 def is_cover_candidate(c: Candidate) -> bool:
-    return c.status == "tagged" and c.predicted == "glory"
+    return c.status == "tagged" and c.predicted == "glory" and c.licence_ok
+
+
+def licence_allowed(licences: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
+    """Whether one of a photo's licences matches one of ``patterns`` (shell-style,
+    case-insensitive; a photo without a stated licence matches only '*')."""
+    return any(fnmatch.fnmatchcase((licence or "").casefold(), pattern.casefold())
+               for licence in (licences or ("",)) for pattern in patterns)
+
+
+def licence_reason(photos: list[Candidate]) -> str | None:
+    """Why a route whose glory-shots are all under a licence cover.licences leaves out
+    has no cover; None when that is not why."""
+    glory = [c for c in photos if c.status == "tagged" and c.predicted == "glory"]
+    if not glory or any(c.licence_ok for c in glory):
+        return None
+    stated = sorted({licence or "no licence stated" for c in glory
+                     for licence in (c.licences or ("",))})
+    if stated == ["All rights reserved"]:
+        return f"no cover: only all-rights-reserved photos ({len(glory)} glory-shot(s))"
+    return (f"no cover: its {len(glory)} glory-shot(s) are under licences cover.licences "
+            f"does not allow ({', '.join(stated)})")
 
 
 def is_topo_candidate(c: Candidate) -> bool:
@@ -140,6 +164,8 @@ def no_candidate_reason(photos: list[Candidate], wanted: str) -> str:
     """Why a route has no cover (wanted='glory-shot') or no topo (wanted='topo')."""
     if not photos:
         return "no photos on this route"
+    if wanted == "glory-shot" and licence_reason(photos):
+        return licence_reason(photos)
     untagged = sum(1 for c in photos if c.status is None)
     if untagged == len(photos):
         return f"its {len(photos)} photo(s) have no tag from this model yet"

@@ -15,7 +15,8 @@ def tag_options(settings) -> TagOptions:
                       retag=settings["tag.retag"], batch_size=settings["tag.batch_size"],
                       workers=settings["tag.workers"], threads=settings["tag.threads"],
                       backend=settings["tag.backend"],
-                      device=settings["tag.device"])
+                      device=settings["tag.device"],
+                      cover_licences=tuple(settings["cover.licences"]))
 
 
 def tag_and_cover(catalog, model_path: str | None, options: TagOptions, console,
@@ -28,7 +29,7 @@ def tag_and_cover(catalog, model_path: str | None, options: TagOptions, console,
     pending = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
     with console.progress("tagging photos", total=pending) as progress:
         summary = tag_catalog(catalog, artifact, options, progress)
-    covers = choose_covers(catalog, artifact.model_id)
+    covers = choose_covers(catalog, artifact.model_id, options.cover_licences)
     figures = summary_figures(summary)
     figures.update(routes_with_cover=covers.routes_with_cover,
                    routes_without_cover=covers.routes_without_cover,

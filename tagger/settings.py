@@ -32,6 +32,10 @@ SETTINGS = [
     Setting("tag.device", str, "auto",
             "Where the model runs: 'auto' picks CUDA when present, else the CPU.",
             choices=("auto", "cpu", "cuda")),
+    Setting("cover.licences", list, ["*"],
+            "Licences a photo may have to become a cover, as shell patterns matched without "
+            "regard to case (e.g. [\"CC-BY*\", \"CC0*\", \"public domain\"]); a photo "
+            "without a stated licence matches only '*'. The default allows every photo."),
     Setting("demo.size", str, "small",
             "Sample site the demo crawls: tiny (10 routes, 60 photos) or small "
             "(60 routes, 600 photos).", choices=("tiny", "small")),

@@ -42,6 +42,7 @@ class SheetPhoto:
     derivative_path: str
     caption: str | None
     credit: str | None
+    licence: str | None = None
 
 
 @dataclass
@@ -84,7 +85,8 @@ def chosen_areas(catalog, area: str | None) -> list[tuple]:
 def route_photos(catalog, area_id: int) -> dict[int, list[SheetPhoto]]:
     rows = catalog.query(
         """SELECT s.route_id, p.sha256, p.predicted_class, p.confidence, p.status,
-                  p.derivative_path, any_value(s.caption), any_value(s.credit)
+                  p.derivative_path, any_value(s.caption), any_value(s.credit),
+                  any_value(s.licence)
            FROM sightings s JOIN routes r ON r.route_id = s.route_id
            JOIN photo_tags p ON p.sha256 = s.sha256
            WHERE r.area_id = ? GROUP BY ALL
@@ -119,7 +121,9 @@ def figure(photo: SheetPhoto, thumb: ThumbnailCopier, css: str = "") -> str:
     label = photo.predicted or photo.status
     confidence = f" {photo.confidence:.2f}" if photo.confidence is not None else ""
     caption = f"<br>{e(photo.caption)}" if photo.caption else ""
-    credit = f"<br><i>{e(photo.credit)}</i>" if photo.credit else ""
+    # Licence and credit beside every photo: a person choosing a cover sees what it may be used for.
+    rights = " · ".join(e(part) for part in (photo.credit, photo.licence) if part)
+    credit = f"<br><i>{rights}</i>" if rights else ""
     return (f'<figure class="{e(css)}">{image}<figcaption><span class="class {e(label)}">'
             f"{e(label)}{confidence}</span>{caption}{credit}</figcaption></figure>")
 
@@ -182,15 +186,17 @@ def area_page(catalog, area: tuple, model_id: str, thumb, written: set[int],
 def area_cover(catalog, area_id: int, model_id: str, thumb) -> str:
     row = catalog.query_one(
         """SELECT p.sha256, p.predicted_class, p.confidence, p.status, p.derivative_path,
-                  NULL, NULL, c.reason
+                  NULL, s.credit, s.licence, c.reason
            FROM area_covers c LEFT JOIN photo_tags p ON p.sha256 = c.sha256
+           LEFT JOIN (SELECT sha256, any_value(credit) AS credit, any_value(licence) AS licence
+                      FROM sightings GROUP BY sha256) s ON s.sha256 = c.sha256
            WHERE c.area_id = ? AND c.model_id = ?""", [area_id, model_id])
     if row is None:
         return ""
     if row[0] is None:
-        return f'<p class="reason">no area cover: {e(row[7])}</p>'
-    return (f'<div class="row">{figure(SheetPhoto(*row[:7]), thumb, "cover")}</div>'
-            f'<p class="reason">area cover: {e(row[7])}</p>')
+        return f'<p class="reason">no area cover: {e(row[8])}</p>'
+    return (f'<div class="row">{figure(SheetPhoto(*row[:8]), thumb, "cover")}</div>'
+            f'<p class="reason">area cover: {e(row[8])}</p>')
 
 
 def index_page(rows: list[tuple[str, str, int, int]], model_id: str) -> str:

@@ -40,6 +40,7 @@ class TagOptions:
     threads: int = 0
     backend: str = "auto"
     device: str = "auto"
+    cover_licences: tuple[str, ...] = ("*",)  # which photos may be covers (cover.licences)
 
 
 @dataclass
