@@ -64,6 +64,13 @@ def in_dependency_order(reports: dict[str, Report]) -> list[Report]:
 
 
 def create_report_views(con) -> None:
+    """(Re)create every view, its description line as its comment (DESCRIBE, DBeaver)."""
     for report in in_dependency_order(available_reports()):
         body = report.sql.strip().rstrip(";")
         con.execute(f"CREATE OR REPLACE VIEW {report.name} AS\n{body}")
+        con.execute(f"COMMENT ON VIEW {report.name} IS {sql_text(report.description)}")
+
+
+def sql_text(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
