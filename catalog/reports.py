@@ -14,6 +14,7 @@ created in dependency order, found from the report names each one mentions.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
@@ -69,6 +70,27 @@ def create_report_views(con) -> None:
         body = report.sql.strip().rstrip(";")
         con.execute(f"CREATE OR REPLACE VIEW {report.name} AS\n{body}")
         con.execute(f"COMMENT ON VIEW {report.name} IS {sql_text(report.description)}")
+    comment_view_columns(con)
+
+
+def comment_view_columns(con) -> None:
+    """Each view column's comment from views/columns.toml ([view], then [any]), else
+    from the table column of the same name where every table means the same by it."""
+    glossary = tomllib.loads(resources.files("catalog.views").joinpath("columns.toml")
+                             .read_text(encoding="utf-8"))
+    tables: dict[str, set[str]] = {}
+    for column, comment in con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE comment IS NOT NULL "
+            "AND table_name IN (SELECT table_name FROM duckdb_tables())").fetchall():
+        tables.setdefault(column, set()).add(comment)
+    for view, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN "
+            "(SELECT view_name FROM duckdb_views() WHERE NOT internal)").fetchall():
+        shared = tables.get(column, set())
+        comment = (glossary.get(view, {}).get(column) or glossary["any"].get(column)
+                   or (next(iter(shared)) if len(shared) == 1 else None))
+        if comment:
+            con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {sql_text(comment)}')
 
 
 def sql_text(text: str) -> str:
