@@ -34,7 +34,8 @@ from cragcat.settings import registry  # noqa: E402
 from cragcat.cores import spare_cores  # noqa: E402
 from tagger.tagging import TagOptions, tag_catalog  # noqa: E402
 from trainer.artifact import build_transform, load_artifact, save_artifact  # noqa: E402
-from trainer.backbones import create_model, preprocessing, resolve  # noqa: E402
+from trainer.architecture import preprocessing, resolve
+from trainer.backbones import create_model  # noqa: E402
 
 
 def stand_in_artifact(folder: Path) -> Path:

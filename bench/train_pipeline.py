@@ -35,7 +35,7 @@ from torch.utils.data import DataLoader  # noqa: E402
 from catalog import open_catalog  # noqa: E402
 from crawler.folder import import_folder  # noqa: E402
 from samplesite import build_site  # noqa: E402
-from trainer.backbones import preprocessing, resolve  # noqa: E402
+from trainer.architecture import preprocessing, resolve  # noqa: E402
 from trainer.data import Augment, PhotoBatches, augment_batch  # noqa: E402
 from trainer.labels import labelled_photos  # noqa: E402
 from cragcat.cores import spare_cores  # noqa: E402

@@ -1,4 +1,4 @@
-"""`report`: show a named report (a SQL view) or run read-only ad-hoc SQL."""
+"""`report`: show a named report (a SQL view), run read-only ad-hoc SQL, or draw one."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Callable, Mapping
 
 import click
 import duckdb
 
+from catalog.connection import open_configured_catalog
 from catalog.csvsafe import neutralise
 from catalog.outfile import FORMATS, format_of, write_query
 from catalog.reports import available_reports
 from cragcat.command import Run, stage_options
 from cragcat.errors import CragcatError, UsageError
-
-
-SHEET = "sheet"  # `report sheet` draws the HTML contact sheet instead of a view
 
 
 class ReportQueryError(CragcatError):
@@ -38,8 +37,8 @@ def _list_reports(run: Run) -> None:
 
 def _fetch(run: Run, sql: str, limit: int | None) -> tuple[list[str], list[tuple], list[str]]:
     # Make sure the file exists and is migrated, then query on a read-only connection.
-    run.open_catalog().close()
-    with run.open_catalog(read_only=True) as catalog:
+    open_configured_catalog(run.settings).close()
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
         try:
             cursor = catalog.con.execute(sql)
             if cursor.description is None:
@@ -91,45 +90,62 @@ def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) ->
         run.console.info(f"{len(rows)} row(s)")
 
 
-@click.command(name="report")
-@click.argument("name", required=False)
-@click.option("--list", "list_reports", is_flag=True, help="List the named reports.")
-@click.option("--sql", help="Run an ad-hoc SELECT on a read-only connection.")
-@click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]), default=None,
-              help="Output format [default: table; with --out FILE, from its ending].")
-@click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Show at most N rows [default: all].")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Write the report to this file (parquet, csv or json, through DuckDB's "
-                   "COPY); report sheet: the folder for the contact sheet.")
-@click.option("--area", default=None, help="report sheet: only this area's page.")
-@stage_options()
-def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
-    """Show a named report of the catalog, or run read-only SQL.
+# A drawn report writes files (an HTML contact sheet) instead of printing a
+# view: ``draw(run, out, area)``. The stage that draws it registers it from the
+# top floor (cragcat.cli), so the catalog never imports a stage.
+Drawing = Callable[[Run, str | None, str | None], None]
 
-    \b
-    report --list                 the named reports, one line each
-    report summary                what the catalog holds
-    report NAME --format json     one report as JSON
-    report NAME --out F.parquet   one report as a Parquet (or .csv/.json) file
-    report --sql "SELECT ..."     ad-hoc, read-only
-    report sheet --out DIR        HTML contact sheet: a page per area [--area NAME]
-    """
-    if name == SHEET:
-        return _contact_sheet(run, out, area)
-    if area:
-        raise UsageError("--area belongs to `report sheet`")
-    if list_reports:
-        return _list_reports(run)
-    if fmt == "parquet" and not out:
-        raise UsageError("Parquet is a file: add --out FILE.parquet")
-    if sql and name:
-        raise UsageError("give either a report NAME or --sql, not both")
-    if sql:
-        if out:
+
+def report_command(drawings: Mapping[str, Drawing] | None = None) -> click.Command:
+    """The `report` command, with ``drawings`` (name -> draw) beside the views."""
+    drawings = dict(drawings or {})
+
+    @click.command(name="report")
+    @click.argument("name", required=False)
+    @click.option("--list", "list_reports", is_flag=True, help="List the named reports.")
+    @click.option("--sql", help="Run an ad-hoc SELECT on a read-only connection.")
+    @click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]), default=None,
+                  help="Output format [default: table; with --out FILE, from its ending].")
+    @click.option("--limit", type=click.IntRange(min=1), default=None,
+                  help="Show at most N rows [default: all].")
+    @click.option("--out", type=click.Path(path_type=Path), default=None,
+                  help="Write the report to this file (parquet, csv or json, through "
+                       "DuckDB's COPY); report sheet: the folder for the contact sheet.")
+    @click.option("--area", default=None, help="report sheet: only this area's page.")
+    @stage_options()
+    def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
+        """Show a named report of the catalog, or run read-only SQL.
+
+        \b
+        report --list                 the named reports, one line each
+        report summary                what the catalog holds
+        report NAME --format json     one report as JSON
+        report NAME --out F.parquet   one report as a Parquet (or .csv/.json) file
+        report --sql "SELECT ..."     ad-hoc, read-only (--out F writes it to a file)
+        report sheet --out DIR        HTML contact sheet: a page per area [--area NAME]
+        """
+        if name in drawings:
+            return drawings[name](run, str(out) if out else None, area)
+        if area:
+            owners = " / ".join(f"`report {n}`" for n in drawings) or "a drawn report"
+            raise UsageError(f"--area belongs to {owners}")
+        if list_reports:
+            return _list_reports(run)
+        if fmt == "parquet" and not out:
+            raise UsageError("Parquet is a file: add --out FILE.parquet")
+        if sql and name:
+            raise UsageError("give either a report NAME or --sql, not both")
+        if sql and out:
             return _write_file(run, sql, limit, fmt, out)
-        columns, rows, types = _fetch(run, sql, limit)
-        return _emit(run, columns, rows, types, fmt or "table", False, "query")
+        if sql:
+            return _emit(run, *_fetch(run, sql, limit), fmt or "table", False, "query")
+        _show_view(run, name, fmt, limit, out)
+
+    return report
+
+
+def _show_view(run: Run, name: str | None, fmt: str | None, limit: int | None,
+               out: Path | None) -> None:
     reports = available_reports()
     if not name:
         raise UsageError("name a report (see report --list) or pass --sql")
@@ -150,26 +166,10 @@ def _write_file(run: Run, sql: str, limit: int | None, fmt: str | None, out: Pat
     fmt = format_of(out, fmt)
     if limit:
         sql = f"SELECT * FROM ({sql}) LIMIT {int(limit)}"
-    run.open_catalog().close()
-    with run.open_catalog(read_only=True) as catalog:
+    open_configured_catalog(run.settings).close()  # create and migrate a new catalog first
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
         try:
             rows = write_query(catalog.con, sql, None, fmt, out)
         except duckdb.Error as exc:
             raise ReportQueryError(_explain(exc)) from None
     run.console.done("report written", {"rows": rows, "format": fmt, "file": str(out)})
-
-
-def _contact_sheet(run: Run, out, area) -> None:
-    from tagger.sheet import write_contact_sheet
-
-    if not out:
-        raise UsageError("report sheet needs --out DIR: the folder for the HTML pages")
-    run.open_catalog().close()  # create and migrate a new catalog first
-    with run.open_catalog(read_only=True) as catalog:
-        sheet = write_contact_sheet(catalog, out, area)
-    run.console.done("contact sheet written", {
-        "index": str(sheet.index), "area_pages": sheet.pages, "routes": sheet.routes,
-        "photos": sheet.photos}, [f"open {sheet.index} in a browser"])
-
-
-main = report

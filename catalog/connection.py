@@ -98,6 +98,12 @@ def default_store(path: Path) -> Path:
     return path.with_name(path.stem + "-store")
 
 
+def open_configured_catalog(settings, read_only: bool = False) -> Catalog:
+    """The catalog a command's settings name (``catalog.path``, ``catalog.store``)."""
+    return open_catalog(settings["catalog.path"], read_only=read_only,
+                        store=settings["catalog.store"] or None)
+
+
 def open_catalog(path: str | Path, read_only: bool = False,
                  store: str | Path | None = None) -> Catalog:
     """Open (or create) the catalog at ``path``, migrated to the latest schema.

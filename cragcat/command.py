@@ -39,11 +39,6 @@ class Run:
     def catalog_path(self) -> Path:
         return Path(self.settings["catalog.path"])
 
-    def open_catalog(self, read_only: bool = False):
-        from catalog import open_catalog
-        return open_catalog(self.catalog_path, read_only=read_only,
-                            store=self.settings["catalog.store"] or None)
-
 
 def _param_name(setting: Setting) -> str:
     return "setting__" + setting.name.replace(".", "__")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from catalog.connection import open_configured_catalog
 from catalog.exports import AREA_COVERS_SQL, ROUTE_COVERS_SQL, TAGS_SQL
 from catalog.image_folder import LABEL_CHOICES, PATH_COLUMN, export_folder
 from catalog.outfile import FORMATS, format_of, write_query
@@ -36,8 +37,8 @@ def export():
 
 def _write(run: Run, sql: str, fmt: str | None, out: Path, what: str) -> None:
     fmt = format_of(out, fmt)
-    run.open_catalog().close()  # create and migrate a new catalog first
-    with run.open_catalog(read_only=True) as catalog:
+    open_configured_catalog(run.settings).close()  # create and migrate a new catalog first
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
         rows = write_query(catalog.con, sql, None, fmt, out)
     run.console.done(f"{what} exported", {"records": rows, "format": fmt, "file": str(out)})
 
@@ -76,8 +77,8 @@ def tags(run: Run, fmt, out: Path):
 @stage_options()
 def folder(run: Run, out: Path, split: bool, labels: str, source: str):
     """Photos as DIR/[split/]class/sha256.ext, with DIR/provenance.csv."""
-    run.open_catalog().close()
-    with run.open_catalog(read_only=True) as catalog:
+    open_configured_catalog(run.settings).close()
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
         result = export_folder(catalog, out, labels, split, source)
     run.console.done("photo folders exported", {
         "photos": result.photos, "by_class": dict(result.by_class),

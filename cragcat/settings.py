@@ -2,7 +2,9 @@
 
 Each stage declares its settings in ``<package>/settings.py`` as ``SETTINGS``
 (a list of :class:`Setting`) and, for named groups such as site profiles,
-``TABLES`` (a list of :class:`Table`). The registry drives built-in defaults,
+``TABLES`` (a list of :class:`Table`); ``PRESETS`` (table name -> entry name ->
+values) adds ready-made entries to any package's table, as data, such as the
+sample site's crawl profile. The registry drives built-in defaults,
 validation of config files and flags, each command's ``--help``, the shipped
 ``config.toml`` and the README's configuration table (see cragcat.settings_docs).
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 import importlib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -147,11 +149,27 @@ class Registry:
     def load(cls, modules: tuple[str, ...] = SETTING_MODULES) -> "Registry":
         settings: list[Setting] = []
         tables: list[Table] = []
+        presets: list[tuple[str, dict]] = []
         for name in modules:
             module = importlib.import_module(name)
             settings += list(getattr(module, "SETTINGS", []))
             tables += list(getattr(module, "TABLES", []))
-        return cls(settings, tables)
+            presets += list(getattr(module, "PRESETS", {}).items())
+        registry = cls(settings, tables)
+        for table_name, entries in presets:
+            registry.add_presets(table_name, entries)
+        return registry
+
+    def add_presets(self, table_name: str, entries: dict[str, dict[str, Any]]) -> None:
+        """Ready-made entries of a table; every key must be one of its settings."""
+        table = self.tables[table_name]
+        for entry, values in entries.items():
+            unknown = [key for key in values if table.setting(key) is None]
+            if unknown:
+                raise RuntimeError(f"preset {table_name}.{entry}: unknown keys {unknown}")
+            checked = {key: table.setting(key).check(value) for key, value in values.items()}
+            self.tables[table_name] = table = replace(
+                table, presets={**table.presets, entry: checked})
 
     def __getitem__(self, name: str) -> Setting:
         return self.settings[name]

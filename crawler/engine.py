@@ -18,10 +18,11 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from catalog.sightings import Sighting
 from crawler.fetch import FetchFailed, Fetched, Fetcher
 from crawler.frontier import Finished, Frontier, FrontierItem
-from crawler.ingest import (Examined, ImageRejected, Outcome, Sighting, examine_and_store,
-                            record_images, sha256_of)
+from crawler.ingest import (Examined, ImageRejected, Outcome, examine_and_store, record_images,
+                            sha256_of)
 from crawler.refs import add_refs, sightings_for
 from crawler.tally import Tally
 from cragcat.errors import ItemRejected

@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlparse
 
+from catalog.labels import record_labels
+from catalog.sightings import Sighting
 from crawler.dedup import DedupSettings, deduplicate
 from crawler.frontier import Finished, Frontier, FrontierItem
-from crawler.ingest import (DEFAULT_MAX_PIXELS, Examined, ImageRejected, Outcome, Sighting,
-                            examine, record_images, record_sightings, sha256_of, store_files)
-from crawler.labels import label_for_folder, record_labels
+from crawler.ingest import (DEFAULT_MAX_PIXELS, Examined, ImageRejected, Outcome, examine,
+                            record_images, record_sightings, sha256_of, store_files)
+from crawler.labels import label_for_folder
 from crawler.places import ensure_source
 from crawler.runs import finish_run, start_run
 from crawler.tally import Tally

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from catalog import open_configured_catalog
 from crawler.dedup import DedupSettings, deduplicate
 from crawler.duration import parse_duration
 from crawler.engine import Budget, Engine
@@ -31,7 +32,7 @@ def harvest(run: Run, path: str | None) -> dict:
     source = run.settings["crawl.source"]
     if path and source != "folder":
         raise UsageError(f"a PATH argument is only for --source folder (got --source {source})")
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         if source == "folder":
             tally = _folder(run, catalog, path)
         elif source == "html":

@@ -31,12 +31,12 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageOps
 
+from catalog.sightings import Sighting
+from catalog.store import (DERIVATIVE_QUALITY, DERIVATIVE_SHORT_SIDE, derivative_path,
+                           original_path)
 from crawler import signature
 from cragcat.errors import ItemRejected
 
-# The Images contract in COMMON.md: the derivative's shorter side, JPEG quality.
-DERIVATIVE_SHORT_SIDE = 256
-DERIVATIVE_QUALITY = 90
 DEFAULT_MAX_PIXELS = 50_000_000  # a 50-megapixel photo is plenty; more smells of a bomb
 
 
@@ -61,39 +61,6 @@ class Examined:
     original: bytes = field(repr=False)
     derivative: bytes = field(repr=False)
     declared_type_agrees: bool = True
-
-
-@dataclass(frozen=True)
-class Sighting:
-    """Where an image was seen: page, route or area, and what the page said about it.
-
-    A crawl also uses it for a reference whose bytes are still to come (crawler.refs,
-    ``source_id`` left to the frontier's source)."""
-
-    source_id: int | None = None
-    image_url: str | None = None
-    page_url: str | None = None
-    area_id: int | None = None
-    route_id: int | None = None
-    caption: str | None = None
-    credit: str | None = None
-    licence: str | None = None
-    votes: int | None = None
-    rating: float | None = None
-    photo_id: str | None = None   # the source's own id of the photo (OpenBeta's media id)
-
-    def key(self, sha256: str) -> str:
-        """Stable identity of (image, page, image URL, route, area): the same sighting
-        twice is one row. SIGHTING_KEY_SQL computes the same in SQL."""
-        parts = [sha256, self.page_url or "", self.image_url or "",
-                 str(self.route_id or ""), str(self.area_id or "")]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def sighting_key_sql(sha: str, page: str, image: str, route: str, area: str) -> str:
-    """SQL for Sighting.key over the named columns (for set-based inserts)."""
-    parts = [sha] + [f"coalesce({c}::VARCHAR, '')" for c in (page, image, route, area)]
-    return f"sha256(concat_ws(chr(31), {', '.join(parts)}))"
 
 
 @dataclass(frozen=True)
@@ -269,14 +236,6 @@ def sharpness(picture: Image.Image) -> float:
 
 
 # -- 2. store -------------------------------------------------------------------
-
-def original_path(sha256: str, extension: str) -> str:
-    return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
-
-
-def derivative_path(sha256: str) -> str:
-    return f"derivatives/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
-
 
 def store_files(store_dir: Path, examined: Examined) -> tuple[str, str]:
     """Write both files (atomically, idempotently); return their relative paths."""

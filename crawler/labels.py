@@ -8,17 +8,15 @@ spaces, dots and underscores into hyphens.
 from __future__ import annotations
 
 import re
-from collections import Counter
-
-CLASSES = ("glory", "butt", "topo")
+from catalog.classes import BUTT, GLORY, TOPO
 
 SYNONYMS = {
-    "glory": ("glory", "glories", "glory-shot", "glory-shots", "gloryshot", "gloryshots",
+    GLORY: ("glory", "glories", "glory-shot", "glory-shots", "gloryshot", "gloryshots",
               "hero", "hero-shot", "hero-shots", "action", "action-shot", "action-shots"),
-    "butt": ("butt", "butts", "butt-shot", "butt-shots", "buttshot", "buttshots", "rear",
+    BUTT: ("butt", "butts", "butt-shot", "butt-shots", "buttshot", "buttshots", "rear",
              "rear-view", "rear-shot", "rear-shots", "from-below", "belay-view",
              "belayer-view", "belayers-view"),
-    "topo": ("topo", "topos", "topo-diagram", "topo-diagrams", "diagram", "diagrams",
+    TOPO: ("topo", "topos", "topo-diagram", "topo-diagrams", "diagram", "diagrams",
              "route-diagram", "route-diagrams", "route-lines", "crag-topo", "crag-topos",
              "overlay", "overlays", "line-drawing", "line-drawings"),
 }
@@ -33,22 +31,3 @@ def normalise(name: str) -> str:
 def label_for_folder(name: str) -> str | None:
     """The class a folder name stands for, or None when it names no class."""
     return _BY_NAME.get(normalise(name))
-
-
-def record_labels(tx, labels: dict[str, str], origin: str) -> Counter:
-    """Record sha256 -> label; counts of 'new', 'same' (already so labelled) and
-    'conflict' (labelled otherwise before: the earlier label is kept)."""
-    verdicts: Counter = Counter()
-    if not labels:
-        return verdicts
-    existing = dict(tx.execute("SELECT sha256, label FROM labels WHERE sha256 IN "
-                               "(SELECT unnest(?))", [list(labels)]).fetchall())
-    fresh = {sha: label for sha, label in labels.items() if sha not in existing}
-    for sha, label in labels.items():
-        if sha in existing:
-            verdicts["same" if existing[sha] == label else "conflict"] += 1
-    if fresh:
-        tx.execute("INSERT INTO labels (sha256, label, origin) SELECT unnest(?), unnest(?), ? "
-                   "ON CONFLICT DO NOTHING", [list(fresh), list(fresh.values()), origin])
-    verdicts["new"] += len(fresh)
-    return verdicts

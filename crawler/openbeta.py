@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
+from catalog.sightings import Sighting
 from crawler.engine import Discoveries, PageRejected, Request
 from crawler.fetch import Fetched
 from crawler.frontier import Frontier, FrontierItem
-from crawler.ingest import Sighting
 from crawler.places import ensure_area, ensure_route, ensure_source
 from cragcat.errors import UsageError
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from catalog.sightings import Sighting, sighting_key_sql
 from crawler.frontier import Frontier, _columns
-from crawler.ingest import Sighting, sighting_key_sql
 
 # a reference is a Sighting whose bytes have not arrived yet (image_refs columns, in order)
 _REF_FIELDS = ("image_url", "page_url", "area_id", "route_id", "caption", "credit", "licence",

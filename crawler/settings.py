@@ -2,7 +2,6 @@
 
 from cragcat.settings import Setting, Table
 from crawler.duration import check_duration_or_empty
-from samplesite.profile import SAMPLE_PROFILE
 
 SOURCES = ("html", "openbeta", "folder")
 
@@ -130,17 +129,6 @@ PROFILE_SETTINGS = (
          "empty: the page URL is the id."),
 )
 
-# The sample site's selectors come from samplesite/profile.py (it owns its HTML);
-# the rest is how to crawl it: on loopback, fast, following every link so that
-# its traps (robots-disallowed pages, a private-address link, a redirect loop,
-# a dead page) are met and recorded.
-SAMPLE_PRESET = {
-    **{key: value for key, value in SAMPLE_PROFILE.items()
-       if key in {s.name for s in PROFILE_SETTINGS}},
-    "private_hosts": ["127.0.0.1"], "delay": 0.0, "concurrency": 4, "other_links": True,
-    "area_id_attr": "data-area-id", "route_id_attr": "data-route-id",
-}
-
 TABLES = [Table("crawl.profile", "Site profiles for the html source: one "
                 "[crawl.profile.NAME] table per site (crawl --profile NAME).",
-                PROFILE_SETTINGS, presets={"sample": SAMPLE_PRESET})]
+                PROFILE_SETTINGS)]

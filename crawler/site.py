@@ -8,12 +8,12 @@ recorded as skipped with a reason, and which photos become image references.
 
 from __future__ import annotations
 
+from catalog.sightings import Sighting
 from crawler import signature
 from crawler.engine import Discoveries, PageRejected, Request
 from crawler.fetch import Fetched
 from crawler.frontier import Frontier, FrontierItem
 from crawler.html import PageFindings, parse_page
-from crawler.ingest import Sighting
 from crawler.places import ensure_area, ensure_route, ensure_source, link_places
 from crawler.profile import SiteProfile
 

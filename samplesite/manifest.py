@@ -21,11 +21,11 @@ from pathlib import Path
 import imagehash
 from PIL import Image, ImageOps
 
+from catalog.classes import CLASSES
 from samplesite.guidebook import Area, Route
 from samplesite.plan import Shot
 
 FORMAT_VERSION = 1
-LABEL_CLASSES = ("glory", "butt", "topo")
 DEDUP_RULES = ("same bytes = same sha256 = one image; photos sharing a dup_group are one "
                "near-duplicate cluster (re-encoded, resized, cropped, watermarked); a "
                "topo_over_photo is a different image from its base_group's plain photo")
@@ -97,7 +97,7 @@ def expected(shots: list[Shot], www: Path) -> dict:
 
 def write_labels(path: Path, shots: list[Shot]) -> int:
     """labels.csv: one row per distinct crawlable image of a labelled class."""
-    rows = sorted({(s.file["sha256"], s.cls) for s in shots if s.cls in LABEL_CLASSES and s.crawlable})
+    rows = sorted({(s.file["sha256"], s.cls) for s in shots if s.cls in CLASSES and s.crawlable})
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["sha256", "label"])

@@ -28,10 +28,11 @@ import random
 
 from PIL import Image, ImageDraw
 
+from catalog import classes
 from samplesite import climber, scenery
 from samplesite.scenery import font, jitter
 
-CLASSES = ("glory", "butt", "topo", "other")
+CLASSES = (*classes.CLASSES, classes.OTHER)  # the site also shows photos of no class
 WORKING_LONG_SIDE = 640  # drawn at this size at most, then scaled up like a soft photo (the
 # model sees a 256 px derivative; 640 keeps the grain and fine lines and paints in 2/3 the time)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
+from catalog import open_configured_catalog
 from cragcat.command import Run, stage_options
+from cragcat.errors import UsageError
 
 TAG_SETTINGS = ("tag.model", "tag.threshold", "tag.retag", "tag.batch_size", "tag.workers",
                 "tag.threads", "tag.backend", "tag.device")
@@ -25,7 +25,7 @@ def tag_catalog(run: Run):
     """
     from tagger.run import tag_and_cover, tag_options
 
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         figures = tag_and_cover(catalog, run.settings["tag.model"] or None,
                                 tag_options(run.settings), run.console)
     run.console.done("catalog tagged", figures, [
@@ -35,25 +35,18 @@ def tag_catalog(run: Run):
     ])
 
 
+def contact_sheet(run: Run, out: str | None, area: str | None) -> None:
+    """`report sheet`: the HTML contact sheet, a page per area (registered by cragcat.cli)."""
+    from tagger.sheet import write_contact_sheet
+
+    if not out:
+        raise UsageError("report sheet needs --out DIR: the folder for the HTML pages")
+    open_configured_catalog(run.settings).close()  # create and migrate a new catalog first
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
+        sheet = write_contact_sheet(catalog, out, area)
+    run.console.done("contact sheet written", {
+        "index": str(sheet.index), "area_pages": sheet.pages, "routes": sheet.routes,
+        "photos": sheet.photos}, [f"open {sheet.index} in a browser"])
+
+
 main = tag_catalog
-
-
-
-@click.command(name="demo")
-@stage_options("demo.size", "demo.out")
-def demo(run: Run):
-    """Run the main job end to end on the bundled sample guidebook site.
-
-    \b
-    Builds the sample site and serves it on 127.0.0.1, crawls it, imports its
-    labels, trains a model, tags every photo, chooses route covers and writes
-    the contact sheet, all under --out (default ./demo; catalog demo/catalog.duckdb
-    unless --catalog says otherwise).
-    """
-    from tagger.demo import next_steps, run_demo, stage_run
-
-    if click.get_current_context().params.get("catalog_path") is None:
-        catalog = Path(run.settings["demo.out"]) / "catalog.duckdb"
-        run = stage_run(run, **{"catalog.path": str(catalog)})
-    figures = run_demo(run)
-    run.console.done("demo finished", figures, next_steps(figures))

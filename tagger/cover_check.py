@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from catalog.classes import GLORY
+
 CHECK_SQL = """
 WITH glory_routes AS (
     SELECT DISTINCT s.route_id FROM sightings s JOIN labels l ON l.sha256 = s.sha256
@@ -47,6 +49,6 @@ def check_covers(catalog, model_id: str) -> CoverCheck:
     covered = [(route, sha, label) for route, _, sha, label in rows if sha is not None]
     return CoverCheck(
         routes_with_cover=len(covered),
-        true_glory_covers=sum(1 for _, _, label in covered if label == "glory"),
+        true_glory_covers=sum(1 for _, _, label in covered if label == GLORY),
         routes_with_true_glory=sum(1 for _, has_true, _, _ in rows if has_true),
-        wrong_covers=[c for c in covered if c[2] != "glory"])
+        wrong_covers=[c for c in covered if c[2] != GLORY])

@@ -18,6 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
+from catalog.classes import GLORY, TOPO
+
 CARD_ASPECT = 1.5          # 3:2, the shape of a route card
 FULL_RESOLUTION = 1000     # short side (px) at which resolution stops adding to the score
 SHARPNESS_HALF = 100.0     # Laplacian variance that scores 0.5 (higher saturates towards 1)
@@ -104,7 +106,7 @@ def community_score(c: Candidate) -> float:
 
 
 def cover_score(c: Candidate) -> float:
-    parts = {"glory": sureness(c.probabilities.get("glory", 0.0)),
+    parts = {"glory": sureness(c.probabilities.get(GLORY, 0.0)),
              "resolution": resolution_score(c),
              "aspect": aspect_score(c), "sharpness": sharpness_score(c),
              "community": community_score(c)}
@@ -112,14 +114,14 @@ def cover_score(c: Candidate) -> float:
 
 
 def topo_score(c: Candidate) -> float:
-    parts = {"topo": sureness(c.probabilities.get("topo", 0.0)),
+    parts = {"topo": sureness(c.probabilities.get(TOPO, 0.0)),
              "resolution": resolution_score(c),
              "sharpness": sharpness_score(c)}
     return round(sum(TOPO_WEIGHTS[k] * v for k, v in parts.items()), 6)
 
 
 def cover_reason(c: Candidate) -> str:
-    words = [f"glory {c.probabilities.get('glory', 0.0):.2f}", f"{c.width}x{c.height}",
+    words = [f"{GLORY} {c.probabilities.get(GLORY, 0.0):.2f}", f"{c.width}x{c.height}",
              f"aspect {c.width / c.height:.2f}" if c.height else "aspect ?"]
     if c.sharpness is not None:
         words.append(f"sharpness {c.sharpness:.0f}")
@@ -132,7 +134,7 @@ def cover_reason(c: Candidate) -> str:
 
 # -- what a route has to offer ------------------------------------------------
 def is_cover_candidate(c: Candidate) -> bool:
-    return c.status == "tagged" and c.predicted == "glory" and c.licence_ok
+    return c.status == "tagged" and c.predicted == GLORY and c.licence_ok
 
 
 def licence_allowed(licences: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
@@ -145,7 +147,7 @@ def licence_allowed(licences: tuple[str, ...], patterns: tuple[str, ...]) -> boo
 def licence_reason(photos: list[Candidate]) -> str | None:
     """Why a route whose glory-shots are all under a licence cover.licences leaves out
     has no cover; None when that is not why."""
-    glory = [c for c in photos if c.status == "tagged" and c.predicted == "glory"]
+    glory = [c for c in photos if c.status == "tagged" and c.predicted == GLORY]
     if not glory or any(c.licence_ok for c in glory):
         return None
     stated = sorted({licence or "no licence stated" for c in glory
@@ -157,7 +159,7 @@ def licence_reason(photos: list[Candidate]) -> str | None:
 
 
 def is_topo_candidate(c: Candidate) -> bool:
-    return c.status == "tagged" and c.predicted == "topo"
+    return c.status == "tagged" and c.predicted == TOPO
 
 
 def no_candidate_reason(photos: list[Candidate], wanted: str) -> str:

@@ -6,11 +6,11 @@ only asks it for the model, its classes, threshold and preprocessing.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
+from catalog.models import ModelRecord, record_model
 from trainer.artifact import PhotoTransform, load_artifact, normalise
 from cragcat.errors import CragcatError, UsageError
 
@@ -62,10 +62,7 @@ def register_model(catalog, artifact) -> None:
     """Record an artifact in ``models`` unless the trainer already did."""
     metrics = dict(artifact.metrics or {})
     with catalog.transaction() as tx:
-        tx.execute(
-            """INSERT OR IGNORE INTO models (model_id, path, backbone, classes, threshold,
-                   image_size, test_accuracy, test_loss, metrics)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [artifact.model_id, str(getattr(artifact, "path", None) or ""), artifact.backbone,
-             list(artifact.classes), artifact.threshold, artifact.image_size,
-             metrics.get("test_accuracy"), metrics.get("test_loss"), json.dumps(metrics)])
+        record_model(tx, ModelRecord(
+            artifact.model_id, str(getattr(artifact, "path", None) or ""), artifact.backbone,
+            list(artifact.classes), artifact.threshold, artifact.image_size,
+            metrics.get("test_accuracy"), metrics.get("test_loss"), metrics=metrics))

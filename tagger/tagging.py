@@ -16,12 +16,12 @@ from typing import Any, Protocol
 
 import torch
 
+from catalog.classes import OTHER
 from cragcat.cores import spare_cores
 from tagger.backend import Backend, choose_backend, pick_device
 from tagger.loader import Batch, Photo, photo_loader
 from tagger.model import photo_transform, pixels_for_model, register_model
 
-OTHER = "other"
 CUDA_MIN_WORKERS = 8
 
 

@@ -6,8 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from catalog import open_catalog
-from catalog.cli import report
-from cragcat.cli import main
+from cragcat.cli import main, report
 
 SUMMARY_KEYS = {"sources", "areas", "routes", "images", "near_duplicate_clusters",
                 "sightings", "labels", "tags"}

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 from catalog import open_catalog
 from cragcat.cli import main
 from trainer.artifact import save_artifact
-from trainer.backbones import create_model, preprocessing, resolve
+from trainer.architecture import preprocessing, resolve
+from trainer.backbones import create_model
 from tests.tagger_helpers import add_area, add_photo, add_route, add_sighting
 
 REQUIRED_FIGURES = {"tagged", "skipped", "failed", "by_class", "routes_with_cover",

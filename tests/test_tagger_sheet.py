@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from catalog import open_catalog
-from catalog.cli import report
+from cragcat.cli import report
 from cragcat.errors import UsageError
 from tagger.cover_catalog import choose_covers
 from tagger.sheet import write_contact_sheet

@@ -9,7 +9,8 @@ from PIL import Image
 
 from trainer.artifact import (build_transform, load_artifact, predict, preprocess,
                               read_meta, save_artifact)
-from trainer.backbones import create_model, preprocessing, resolve
+from trainer.architecture import preprocessing, resolve
+from trainer.backbones import create_model
 from trainer.errors import ArtifactError, UntrustedCheckpoint
 from tests.trainer_photos import one_thread  # noqa: F401  (autouse)
 

@@ -5,8 +5,8 @@ import torch
 from safetensors.torch import save_file
 
 from tests.trainer_photos import one_thread  # noqa: F401  (autouse)
-from trainer.backbones import (create_model, head_parameters, preprocessing, resolve,
-                               set_backbone_frozen)
+from trainer.architecture import preprocessing, resolve
+from trainer.backbones import create_model, head_parameters, set_backbone_frozen
 from trainer.errors import UnknownBackbone, WeightsUnavailable
 
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from trainer.artifact import load_artifact, predict, save_artifact
-from trainer.backbones import create_model, preprocessing, resolve
+from trainer.architecture import preprocessing, resolve
+from trainer.backbones import create_model
 from trainer.cli import train
 from tests.trainer_photos import one_thread  # noqa: F401  (autouse)
 

@@ -25,7 +25,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from trainer.backbones import Architecture, build
+from trainer.architecture import Architecture, build
 from trainer.errors import ArtifactError
 
 FORMAT = "cragcat-model"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from catalog import open_configured_catalog
 from cragcat.command import Run, stage_options
 from cragcat.errors import UsageError
 from cragcat.settings import registry
@@ -37,7 +38,7 @@ def train(run: Run):
         return
     from trainer.run import train as train_model
 
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         figures = train_model(catalog, train_config(run.settings), run.console)
     shown = figures
     if not run.console.json_mode:
@@ -70,7 +71,7 @@ def labels_import(run: Run, file: Path):
 
     if not file.is_file():
         raise UsageError(f"{file}: no such labels file")
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         result = import_labels(catalog, file, run.settings["train.classes"])
     if result.refused and not run.console.json_mode:
         run.console.table(["line", "value", "reason"], result.refused[:50],
@@ -89,7 +90,7 @@ def labels_export(run: Run, out: Path | None):
     """Write every label as CSV (sha256,label,origin,split)."""
     from trainer.labels import export_labels
 
-    with run.open_catalog(read_only=True) as catalog:
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
         text = export_labels(catalog)
     count = text.count("\n") - 1
     if out is None:
@@ -110,7 +111,7 @@ def find_lr(run: Run, plot: Path):
     """Learning-rate range test: writes a plot and suggests --lr."""
     from trainer.findlr import find_lr as range_test
 
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         figures = range_test(catalog, train_config(run.settings), run.console, plot)
     run.console.done("learning-rate range test", figures,
                      [f"train --lr {figures['suggested_lr']:.2g}", f"look at {plot}"])
@@ -129,7 +130,7 @@ def sweep(run: Run, space: Path):
     parsed = read_space(space)
     config = train_config(run.settings)
     out_dir = Path(config["out"]) / f"sweep-{new_run_id()}"
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         figures = run_sweep(catalog, config, parsed, run.console, out_dir)
     run.console.done("sweep finished", figures,
                      [f"look at {figures['plot']} and {figures['results']}"]
@@ -161,7 +162,7 @@ def export(run: Run, artifact: Path, kind: str | None, out: Path | None):
         figures = export_portable(artifact, kind, out)
         return run.console.done(f"{kind} model written", figures,
                                 [f"read {figures['preprocessing']} for the input it expects"])
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         figures = export_artifact(catalog, artifact, kind, out, run.settings["train.workers"])
     run.console.done(f"{kind} copy written", figures,
                      [f"tag-catalog --model {figures['artifact']}"])

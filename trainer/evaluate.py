@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from catalog.classes import BUTT, GLORY
+
 
 @dataclass
 class Scores:
@@ -85,7 +87,7 @@ def choose_threshold(probs: torch.Tensor, targets: torch.Tensor, floor: float = 
 
 
 def guard_threshold(probs: torch.Tensor, targets: torch.Tensor, classes: list[str],
-                    base: float, guarded: str = "glory", against: str = "butt",
+                    base: float, guarded: str = GLORY, against: str = BUTT,
                     cap: float = 0.999) -> float | None:
     """A stricter threshold for ``guarded``: halfway from the highest P(guarded) that a
     validation photo of class ``against`` got to certainty (never under ``base``, never

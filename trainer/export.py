@@ -8,9 +8,9 @@ scored on the catalog's stored test split next to the original.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from catalog.models import ModelRecord, record_model
 from trainer.artifact import Artifact, load_artifact, read_meta, save_artifact
 from trainer.data import PhotoBatches
 from trainer.evaluate import score
@@ -63,10 +63,8 @@ def _record(catalog, artifact: Artifact, path: Path, accuracy: float | None) -> 
                                              "from": artifact.meta.get("exported_from"),
                                              "test_accuracy": accuracy})
     with catalog.transaction() as tx:
-        tx.execute("INSERT OR REPLACE INTO models (model_id, path, backbone, classes, threshold,"
-                   " image_size, test_accuracy, test_loss, bytes, run_id, metrics) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
-                   [artifact.model_id, str(path.resolve()), artifact.backbone, artifact.classes,
-                    artifact.threshold, artifact.image_size, accuracy, path.stat().st_size,
-                    artifact.meta.get("run_id"), json.dumps(metrics)])
+        record_model(tx, ModelRecord(
+            artifact.model_id, str(path.resolve()), artifact.backbone, artifact.classes,
+            artifact.threshold, artifact.image_size, accuracy, bytes=path.stat().st_size,
+            run_id=artifact.meta.get("run_id"), metrics=metrics))
 

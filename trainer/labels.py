@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catalog.labels import record_labels
 from trainer.errors import LabelsFileError
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -72,18 +73,10 @@ def import_labels(catalog, path: Path, classes: list[str], origin: str | None = 
             result.refused.append((line, value, reason))
             continue
         accepted[sha] = label
-    existing = dict(catalog.query("SELECT sha256, label FROM labels"))
     with catalog.transaction() as tx:
-        for sha, label in accepted.items():
-            if existing.get(sha) == label:
-                result.unchanged += 1
-                continue
-            if sha in existing:
-                result.changed += 1
-            else:
-                result.added += 1
-            tx.execute("INSERT OR REPLACE INTO labels (sha256, label, origin) VALUES (?, ?, ?)",
-                       [sha, label, origin])
+        verdicts = record_labels(tx, accepted, origin, relabel=True)
+    result.added, result.changed, result.unchanged = (verdicts["new"], verdicts["changed"],
+                                                      verdicts["same"])
     return result
 
 

@@ -19,12 +19,15 @@ import numpy as np
 import torch
 
 from trainer.artifact import load_artifact, save_artifact
-from trainer.backbones import create_model, preprocessing, resolve
+from trainer.architecture import preprocessing, resolve
+from trainer.backbones import create_model
 from trainer.data import PhotoBatches, fits_cache
 from trainer.errors import NotEnoughLabels, TrainingCollapsed
 from trainer.evaluate import choose_threshold, coverage_at, guard_threshold, score
 from trainer.fit import FitResult, fit
 from trainer.labels import LabelledPhoto, labelled_photos, labels_hash
+from catalog.classes import GLORY
+from catalog.models import ModelRecord, record_model
 from cragcat.cores import spare_cores
 from cragcat.stopping import sigterm_as_interrupt
 from trainer.loop import Device, pick_device, predict_batches
@@ -264,7 +267,7 @@ def _class_thresholds(probs, targets, classes: list[str], threshold: float,
     if not config["glory_guard"]:
         return {}
     glory = guard_threshold(probs, targets, classes, threshold)
-    return {} if glory is None or glory <= threshold else {"glory": glory}
+    return {} if glory is None or glory <= threshold else {GLORY: glory}
 
 
 def _write_outputs(out_dir, result, test, threshold, test_batches, logits, targets, indices,
@@ -288,9 +291,7 @@ def _write_outputs(out_dir, result, test, threshold, test_batches, logits, targe
 def _record_model(catalog, model_id, artifact: Path, config, threshold, test, metrics,
                   run_id) -> None:
     with catalog.transaction() as tx:
-        tx.execute("INSERT OR REPLACE INTO models (model_id, path, backbone, classes, threshold,"
-                   " image_size, test_accuracy, test_loss, bytes, run_id, metrics) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [model_id, str(artifact.resolve()), config["backbone"], config["classes"],
-                    threshold, config["image_size"], test.accuracy, test.loss,
-                    artifact.stat().st_size, run_id, json.dumps(metrics)])
+        record_model(tx, ModelRecord(
+            model_id, str(artifact.resolve()), config["backbone"], config["classes"], threshold,
+            config["image_size"], test.accuracy, test.loss, artifact.stat().st_size, run_id,
+            metrics))

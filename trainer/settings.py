@@ -1,5 +1,6 @@
 """Settings of the training stage (section [train]); every option of `train` is here."""
 
+from catalog.classes import CLASSES, OTHER
 from cragcat.settings import Setting
 
 
@@ -12,14 +13,14 @@ def _three_fractions(value):
 
 
 def _class_names(value):
-    if len(value) < 2 or len(set(value)) != len(value) or "other" in value:
-        raise ValueError("at least two distinct class names, not 'other' "
+    if len(value) < 2 or len(set(value)) != len(value) or OTHER in value:
+        raise ValueError(f"at least two distinct class names, not '{OTHER}' "
                          "(that is the uncertain verdict)")
 
 
 SETTINGS = [
     # -- labels and split
-    Setting("train.classes", list, ["glory", "butt", "topo"],
+    Setting("train.classes", list, list(CLASSES),
             "Class names, in the order of the model's outputs.", item_type=str,
             flag="--class", validate=_class_names),
     Setting("train.split", list, [0.8, 0.1, 0.1],

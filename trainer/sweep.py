@@ -29,6 +29,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.models import forget_model
 from cragcat.errors import ConfigError
 from cragcat.settings import registry
 from trainer.errors import TrainingCollapsed
@@ -208,7 +209,7 @@ def _drop_artifact(catalog, row: dict, out_dir: Path) -> None:
         (folder / name).unlink(missing_ok=True)
     if row.get("model_id"):
         with catalog.transaction() as tx:
-            tx.execute("DELETE FROM models WHERE model_id = ?", [row["model_id"]])
+            forget_model(tx, row["model_id"])
     row["artifact"] = None
 
 

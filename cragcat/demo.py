@@ -1,7 +1,8 @@
 """`cragcat demo`: the main job end to end on the bundled sample guidebook site.
 
 sample site -> crawl -> labels -> train -> tag-catalog -> contact sheet, each
-stage called as a function in this process (the site is served from a thread
+stage called as a function in this process (this module stands on the top
+floor: it is the one place besides the command group that drives every stage) (the site is served from a thread
 on 127.0.0.1, port 0), ending with where the sheet is and which SQL to try.
 """
 
@@ -11,7 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from catalog import open_configured_catalog
 from cragcat.command import Run
+from cragcat.errors import CragcatError
 from cragcat.settings import load_settings
 
 NEXT_SQL = [
@@ -62,7 +65,7 @@ def label_and_train(run: Run, site_dir: Path, out: Path) -> dict:
     from trainer.settings import train_config
 
     classes = run.settings["train.classes"]
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         run.console.info("[bold]3/5[/] importing the site's labels.csv as human labels")
         import_labels(catalog, site_dir / "labels.csv", classes)
         run.console.info("[bold]4/5[/] training (defaults from config.toml)")
@@ -76,7 +79,7 @@ def tag_and_draw(run: Run, artifact: str, out: Path) -> tuple[dict, Any, Any]:
     from tagger.sheet import write_contact_sheet
 
     run.console.info("[bold]5/5[/] tagging every photo, choosing covers, drawing the sheet")
-    with run.open_catalog() as catalog:
+    with open_configured_catalog(run.settings) as catalog:
         figures = tag_and_cover(catalog, artifact, tag_options(run.settings), run.console)
         sheet = write_contact_sheet(catalog, out / "sheet")
         check = check_covers(catalog, figures["model_id"])
@@ -91,7 +94,6 @@ def run_demo(run: Run) -> dict:
     crawled = crawl_site(run, site_dir)
     trained = label_and_train(run, site_dir, out)
     if "artifact" not in trained:
-        from cragcat.errors import CragcatError
         raise CragcatError(f"training stopped ({trained.get('status', 'no model')}); "
                            "see train_runs for why")
     tagged, sheet, check = tag_and_draw(run, trained["artifact"], out)
