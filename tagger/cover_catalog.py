@@ -23,6 +23,7 @@ FROM sightings s
 JOIN images i ON i.sha256 = s.sha256
 LEFT JOIN tags t ON t.sha256 = coalesce(i.cluster_id, i.sha256) AND t.model_id = ?
 WHERE s.route_id IS NOT NULL
+  AND s.sha256 NOT IN (SELECT sha256 FROM excluded_photos)  -- a person took it out
 GROUP BY ALL
 ORDER BY s.route_id, i.sha256
 """

@@ -89,7 +89,8 @@ def route_photos(catalog, area_id: int) -> dict[int, list[SheetPhoto]]:
                   any_value(s.licence)
            FROM sightings s JOIN routes r ON r.route_id = s.route_id
            JOIN photo_tags p ON p.sha256 = s.sha256
-           WHERE r.area_id = ? GROUP BY ALL
+           WHERE r.area_id = ? AND p.sha256 NOT IN (SELECT sha256 FROM excluded_photos)
+           GROUP BY ALL
            ORDER BY p.predicted_class, p.confidence DESC, p.sha256""", [area_id])
     photos: dict[int, list[SheetPhoto]] = defaultdict(list)
     for route_id, *fields in rows:

@@ -58,3 +58,17 @@ def test_sheet_and_route_cards_show_licence_and_credit(catalog_path, tmp_path):
     page = (tmp_path / "sheet" / "area-1.html").read_text()
     assert "Ann · CC BY 4.0" in page and "Bob · CC0 1.0" in page
     assert "All rights reserved" in page
+
+
+def test_an_excluded_photo_is_never_a_cover_nor_on_the_sheet(catalog_path, tmp_path):
+    from catalog.exclusions import exclude_photos
+    from tagger.cover_catalog import choose_covers
+    from tests.tagger_helpers import ColourArtifact
+
+    catalog, sha = build_crag(catalog_path)
+    exclude_photos(catalog, [sha["glory"]], "takedown request")
+    choose_covers(catalog, ColourArtifact().model_id)
+    assert covers(catalog)["r1"] == "no glory-shot among its 1 photo(s) (1 topo)"
+    assert sha["glory"] not in {r[0] for r in catalog.query("SELECT sha256 FROM area_covers")}
+    write_contact_sheet(catalog, tmp_path / "sheet")
+    assert sha["glory"] not in (tmp_path / "sheet" / "area-1.html").read_text()
