@@ -33,6 +33,7 @@ def train(run: Run):
     train find-lr                 learning-rate range test: a plot and a suggested --lr
     train sweep SPACE.toml        random or grid search over settings
     train export ARTIFACT --int8  a compact copy of a model, measured
+    train export ARTIFACT --onnx  ONNX (or --torchscript) + its preprocessing JSON
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
