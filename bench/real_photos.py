@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -40,10 +40,12 @@ from catalog import open_catalog
 from cragcat.console import Console
 from cragcat.settings import load_settings, registry
 from crawler.folder import LABEL_ORIGIN as REAL_ORIGIN, import_folder
+from crawler.options import CrawlOptions
 from tagger.tagging import TagOptions, tag_catalog
 from trainer.artifact import load_artifact
 from trainer.labels import import_labels, labelled_photos
-from trainer.run import train, train_config
+from trainer.run import train
+from trainer.settings import TrainOptions, train_options
 from trainer.splits import assign_splits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +66,7 @@ class BenchPlan:
     work: Path
     real_dir: Path
     site_dir: Path | None
-    config: dict
+    config: TrainOptions
     variants: list[str]
     eval_sets: list[str]
     per_class: int = 0  # 0: every real photo; else this many per class (quick runs)
@@ -92,21 +94,23 @@ def build_master(plan: BenchPlan, console: Console) -> Path:
     path = plan.work / MASTER
     done = plan.work / "master.done"
     signature = json.dumps({"real": str(plan.real_dir), "per_class": plan.per_class,
-                            "site": str(plan.site_dir), "split": plan.config["split"],
-                            "seed": plan.config["seed"]})
+                            "site": str(plan.site_dir), "split": plan.config.split,
+                            "seed": plan.config.seed})
     if done.is_file() and done.read_text() == signature:
         return path
     for stale in (path, plan.work / "master-store"):
         shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(True)
     catalog = open_catalog(path)
     try:
+        labelled = replace(CrawlOptions.from_settings(source="folder"),
+                           labels_from_folders=True)
         tally = import_folder(catalog, stage_real(plan.real_dir, plan.work, plan.per_class),
-                              labels_from_folders=True)
+                              labelled)
         console.info(f"real photos: {tally.figures()}")
         if plan.site_dir is not None:
             tally = import_folder(catalog, plan.site_dir / "www" / "media")
             labels = import_labels(catalog, plan.site_dir / "labels.csv",
-                                   plan.config["classes"], origin=SITE_ORIGIN)
+                                   plan.config.classes, origin=SITE_ORIGIN)
             console.info(f"site photos: {tally.figures()}; labels added {labels.added}")
         split_real_first(catalog, plan.config)
     finally:
@@ -115,18 +119,18 @@ def build_master(plan: BenchPlan, console: Console) -> Path:
     return path
 
 
-def split_real_first(catalog, config: dict) -> None:
+def split_real_first(catalog, config: TrainOptions) -> None:
     """Deal the real photos' splits on their own, then the rest, with the trainer's code.
 
     Dealing the real set alone keeps its split stratified by its own class counts;
     the site's photos then fill their splits around it (stored splits never move).
     """
-    photos, _ = labelled_photos(catalog, config["classes"])
+    photos, _ = labelled_photos(catalog, config.classes)
     real = {sha for (sha,) in catalog.query("SELECT sha256 FROM labels WHERE origin = ?",
                                             [REAL_ORIGIN])}
-    assign_splits(catalog, [p for p in photos if p.sha256 in real], config["split"],
-                  config["seed"])
-    assign_splits(catalog, photos, config["split"], config["seed"])
+    assign_splits(catalog, [p for p in photos if p.sha256 in real], config.split,
+                  config.seed)
+    assign_splits(catalog, photos, config.split, config.seed)
 
 
 def variant_catalog(plan: BenchPlan, name: str):
@@ -151,7 +155,7 @@ def trained(plan: BenchPlan, name: str, catalog, console: Console) -> dict:
         metrics = json.loads((out / "metrics.json").read_text())
         return {"artifact": str(out / "model.safetensors"), "epochs": metrics["epochs_run"],
                 "best_epoch": metrics["best_epoch"], "reused": True}
-    return train(catalog, dict(plan.config), console, out)
+    return train(catalog, plan.config, console, out)
 
 
 def restore_labels(catalog, rows: list[tuple]) -> None:
@@ -177,7 +181,7 @@ def run_variant(plan: BenchPlan, name: str, console: Console) -> dict:
             verdicts = read_verdicts(catalog, split, origins)
             if not verdicts:
                 continue
-            scores[set_name] = score_verdicts(verdicts, plan.config["classes"])
+            scores[set_name] = score_verdicts(verdicts, plan.config.classes)
         butts = butt_report(catalog, [REAL_ORIGIN])
         if plan.sheets and "real test" in scores:
             write_sheet(catalog.store_dir, scores["real test"].verdicts,
@@ -207,7 +211,7 @@ def run_benchmark(plan: BenchPlan, console: Console, jobs: int = 1,
     results = [json.loads((plan.work / f"results-{name}.json").read_text())
                for name in plan.variants]
     (plan.work / "results.json").write_text(json.dumps(
-        {"config": plan.config, "results": results}, indent=2), encoding="utf-8")
+        {"config": plan.config.as_dict(), "results": results}, indent=2), encoding="utf-8")
     return results
 
 
@@ -303,7 +307,7 @@ def plan_from(args: argparse.Namespace) -> BenchPlan:
         args.per_class = args.per_class or 20
         args.site_size = "tiny" if args.site_size == "small" else args.site_size
     overrides.update(parse_overrides(args.set))
-    config = train_config(load_settings(None, overrides))
+    config = train_options(load_settings(None, overrides))
     if not args.real.is_dir():
         sys.exit(f"{args.real}: the real photos are absent; nothing to measure")
     if args.fresh and args.work.is_dir():
@@ -322,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console()
     child_argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--fresh"]
     results = run_benchmark(plan, console, args.jobs, child_argv)
-    print(report_text(results, plan.config["classes"]))
+    print(report_text(results, plan.config.classes))
 
 
 if __name__ == "__main__":

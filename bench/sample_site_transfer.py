@@ -50,7 +50,7 @@ from crawler.folder import LABEL_ORIGIN as REAL_ORIGIN
 from crawler.ingest import examine
 from trainer.artifact import fit_photo, normalise
 from trainer.backbones import create_model
-from trainer.settings import train_config
+from trainer.settings import train_options
 
 WORK = Path.home() / ".cache" / "cragcat" / "bench-site-transfer"
 CLASSES = ["glory", "butt", "topo"]
@@ -195,8 +195,8 @@ def main(argv=None) -> None:
     from samplesite.build import build_site
 
     console = Console()
-    config = train_config(load_settings(None, {}))
-    size = args.image_size or config["image_size"]
+    config = train_options(load_settings(None, {}))
+    size = args.image_size or config.image_size
     started = time.perf_counter()
     site_dir = build_site(args.size, args.seed, args.site_cache)
     built = time.perf_counter() - started

@@ -25,6 +25,7 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,6 +35,7 @@ from torch.utils.data import DataLoader  # noqa: E402
 
 from catalog import open_catalog  # noqa: E402
 from crawler.folder import import_folder  # noqa: E402
+from crawler.options import CrawlOptions  # noqa: E402
 from samplesite import build_site  # noqa: E402
 from trainer.architecture import preprocessing, resolve  # noqa: E402
 from trainer.data import Augment, PhotoBatches, augment_batch  # noqa: E402
@@ -58,7 +60,8 @@ def prepare_photos(site: Path, work: Path, limit: int) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
     with open_catalog(work / "catalog.duckdb") as catalog:
-        import_folder(catalog, folder, labels_from_folders=True)
+        import_folder(catalog, folder, replace(CrawlOptions.from_settings(source="folder"),
+                                               labels_from_folders=True))
     return work / "catalog.duckdb"
 
 
@@ -151,7 +154,7 @@ def export_section(artifact: Path, catalog_path: Path) -> dict:
 def train_default(catalog_path: Path, out: Path) -> Path:
     from cragcat.settings import load_settings
     from trainer.run import train
-    from trainer.settings import train_config
+    from trainer.settings import train_options
 
     class Say:
         def info(self, message):
@@ -160,7 +163,7 @@ def train_default(catalog_path: Path, out: Path) -> Path:
         def warn(self, message):
             print("warning:", message, flush=True)
 
-    config = train_config(load_settings(None, {"train.out": str(out)}))
+    config = train_options(load_settings(None, {"train.out": str(out)}))
     started = time.perf_counter()
     with open_catalog(catalog_path) as catalog:
         figures = train(catalog, config, Say())

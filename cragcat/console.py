@@ -8,7 +8,6 @@ errors on stderr; the last line of stdout is one JSON object).
 from __future__ import annotations
 
 import json
-import sys
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -110,7 +109,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items()) or "-"
     return str(value)
-
-
-def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")

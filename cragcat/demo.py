@@ -9,6 +9,7 @@ on 127.0.0.1, port 0), ending with where the sheet is and which SQL to try.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,26 +51,31 @@ def build_sample_site(run: Run, size: str) -> Path:
 
 def crawl_site(run: Run, site_dir: Path) -> dict:
     from crawler.harvest import harvest
+    from crawler.options import CrawlOptions
+    from crawler.profile import load_profile
     from samplesite import serve_in_thread
+    from samplesite.settings import SAMPLE_PROFILE_NAME
 
     with serve_in_thread(site_dir) as site:
-        run.console.info(f"[bold]2/5[/] crawling {site.url} with the 'sample' profile")
-        crawl = stage_run(run, **{"crawl.source": "html", "crawl.profile_name": "sample",
-                                  "crawl.start": [site.url]})
-        return harvest(crawl, None)
+        run.console.info(f"[bold]2/5[/] crawling {site.url} with the "
+                         f"'{SAMPLE_PROFILE_NAME}' profile")
+        profile = load_profile(run.settings, SAMPLE_PROFILE_NAME, [site.url])
+        options = CrawlOptions.from_settings(run.settings, source="html", profile=profile)
+        with open_configured_catalog(run.settings) as catalog:
+            return harvest(catalog, options, run.console)
 
 
 def label_and_train(run: Run, site_dir: Path, out: Path) -> dict:
     from trainer.labels import import_labels
     from trainer.run import train
-    from trainer.settings import train_config
+    from trainer.settings import train_options
 
     classes = run.settings["train.classes"]
     with open_configured_catalog(run.settings) as catalog:
         run.console.info("[bold]3/5[/] importing the site's labels.csv as human labels")
         import_labels(catalog, site_dir / "labels.csv", classes)
         run.console.info("[bold]4/5[/] training (defaults from config.toml)")
-        config = train_config(stage_run(run, **{"train.out": str(out / "models")}).settings)
+        config = replace(train_options(run.settings), out=str(out / "models"))
         return train(catalog, config, run.console)
 
 

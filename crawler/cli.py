@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from catalog import open_configured_catalog
 from cragcat.command import Run, stage_options
 
 
@@ -25,8 +26,13 @@ def crawl(run: Run, path):
                                              a local folder, sub-folders as labels
     Run the same command again to continue a crawl that was stopped.
     """
-    from crawler.harvest import harvest
-    harvest(run, path)
+    from crawler.harvest import check_path, harvest
+    from crawler.options import CrawlOptions
+
+    check_path(run.settings["crawl.source"], path)
+    options = CrawlOptions.from_settings(run.settings)
+    with open_configured_catalog(run.settings) as catalog:
+        harvest(catalog, options, run.console, path)
 
 
 main = crawl

@@ -25,8 +25,10 @@ from crawler.nearsearch import near_pairs
 
 @dataclass(frozen=True)
 class DedupSettings:
-    max_distance: int = 8
-    max_edited_cells: int = 4
+    """From dedup.max_distance and dedup.max_edited_cells (their meaning is there)."""
+
+    max_distance: int
+    max_edited_cells: int
 
     @classmethod
     def from_settings(cls, settings) -> "DedupSettings":
@@ -51,7 +53,7 @@ class DedupReport:
     clustered_images: int = 0  # images whose cluster changed
 
 
-def deduplicate(catalog, settings: DedupSettings = DedupSettings()) -> DedupReport:
+def deduplicate(catalog, settings: DedupSettings) -> DedupReport:
     rows = catalog.query("SELECT sha256, phash, dedup_checked FROM images "
                          "WHERE phash IS NOT NULL ORDER BY sha256")
     report = DedupReport(searched=sum(1 for r in rows if not r[2]))

@@ -71,12 +71,24 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class Budget:
-    max_pages: int = 0   # 0: no limit
-    max_images: int = 0
-    in_flight: int = 16
-    max_pixels: int = 50_000_000
-    workers: int = 2
-    image_processes: bool = False  # decode in worker processes instead of threads
+    """How much one run may do, and with how many workers (crawl.* settings)."""
+
+    max_pages: int   # 0: no limit
+    max_images: int
+    in_flight: int   # requests (or file reads) started and not yet finished
+    max_pixels: int
+    workers: int
+    image_processes: bool  # decode in worker processes instead of threads
+
+    @classmethod
+    def from_settings(cls, settings) -> "Budget":
+        # four requests in flight per slot: while one waits on the network or the
+        # throttle, the others keep the slot busy
+        return cls(settings["crawl.max_pages"], settings["crawl.max_images"],
+                   in_flight=settings["crawl.concurrency"] * 4,
+                   max_pixels=settings["crawl.max_pixels"],
+                   workers=settings["crawl.image_workers"],
+                   image_processes=settings["crawl.image_processes"])
 
 
 @dataclass

@@ -49,11 +49,18 @@ class _TooLarge(Exception):
 
 @dataclass(frozen=True)
 class FetchSettings:
-    contact: str = ""
-    user_agent: str = "cragcat/{version} (+{contact})"
-    timeout: float = 30.0
-    max_bytes: int = 30_000_000
-    max_redirects: int = 10  # as many as real sites chain (Scrapy allows 20)
+    """From crawl.contact, crawl.user_agent, crawl.timeout and crawl.max_bytes."""
+
+    contact: str
+    user_agent: str
+    timeout: float
+    max_bytes: int
+    max_redirects: int = 10  # not a setting: as many as real sites chain (Scrapy allows 20)
+
+    @classmethod
+    def from_settings(cls, settings) -> "FetchSettings":
+        return cls(settings["crawl.contact"], settings["crawl.user_agent"],
+                   settings["crawl.timeout"], settings["crawl.max_bytes"])
 
     def agent(self) -> str:
         contact = self.contact or "no contact configured"

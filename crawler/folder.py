@@ -1,10 +1,12 @@
 """The `folder` source: a local folder of images, optionally labelled by sub-folder.
 
     from crawler.folder import import_folder
-    tally = import_folder(catalog, "photos/", labels_from_folders=True)
+    tally = import_folder(catalog, "photos/", options)
 
-Every file gets a frontier row (its ``file://`` URL), so an interrupted
-import resumes and a second import of the same folder adds nothing. With
+A folder is crawled like a site by the same engine (crawler.engine): each
+file is an image reference seen in its folder, read by :class:`FileReader`
+instead of fetched, so an interrupted import resumes from its frontier rows
+and a second import of the same folder adds nothing. With
 ``labels_from_folders`` the nearest enclosing folder whose name means a class
 (``glory-shot``, ``rear``, ``topos`` ...; see crawler.labels) becomes a human
 label with origin ``folder``.
@@ -12,23 +14,26 @@ label with origin ``folder``.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlparse
 
+import httpx
+
 from catalog.labels import record_labels
 from catalog.sightings import Sighting
-from crawler.dedup import DedupSettings, deduplicate
-from crawler.frontier import Finished, Frontier, FrontierItem
-from crawler.ingest import (DEFAULT_MAX_PIXELS, Examined, ImageRejected, Outcome, examine,
-                            record_images, record_sightings, sha256_of, store_files)
+from crawler.crawl import crawl_source
+from crawler.dedup import deduplicate
+from crawler.fetch import FetchFailed, Fetched
+from crawler.frontier import Frontier
 from crawler.labels import label_for_folder
+from crawler.options import CrawlOptions
 from crawler.places import ensure_source
-from crawler.runs import finish_run, start_run
+from crawler.refs import add_refs
 from crawler.tally import Tally
 from cragcat.errors import UsageError
 
@@ -67,128 +72,95 @@ def folder_label(root: Path, file: Path) -> tuple[str | None, str | None]:
     return None, (parts[-1] if parts else None)
 
 
-def import_folder(catalog, path: str | os.PathLike, labels_from_folders: bool = False,
-                  max_pixels: int = DEFAULT_MAX_PIXELS, max_images: int = 0,
-                  batch_size: int = 32,
-                  on_item: Callable[[Outcome], None] | None = None,
-                  dedup: DedupSettings | None = DedupSettings()) -> FolderTally:
-    """Bring every image under ``path`` into ``catalog``; return the run's counts.
+def file_of(url: str) -> Path:
+    return Path(unquote(urlparse(url).path))
 
-    Near-duplicate clusters are updated at the end (``dedup=None`` leaves that
-    to a later crawl or import).
-    """
+
+class FileReader:
+    """The folder source's fetcher: a ``file://`` URL's bytes, read off the event loop."""
+
+    def __init__(self):
+        self.retries: Counter = Counter()  # a file is read once: nothing is retried
+
+    async def __aenter__(self) -> "FileReader":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+    async def fetch(self, url: str) -> Fetched:
+        try:
+            data = await asyncio.to_thread(file_of(url).read_bytes)
+        except OSError as exc:
+            raise FetchFailed("unreadable", exc.strerror or str(exc), attempts=1) from None
+        return Fetched(url, 200, httpx.Headers(), data)
+
+
+class FolderSource:
+    """A folder for the engine: every file an image reference, seen in its folder.
+
+    It queues no pages, so the engine never asks it to request or parse one."""
+
+    parse_anywhere = False
+
+    def __init__(self, root: Path, tally: FolderTally, labels_from_folders: bool):
+        self.root = root
+        self.tally = tally
+        self.labels_from_folders = labels_from_folders
+        self.source_id = 0
+
+    def open(self, tx) -> int:
+        self.source_id = ensure_source(tx, "folder", str(self.root), self.root.as_uri())
+        return self.source_id
+
+    def seed(self, tx, frontier: Frontier) -> None:
+        add_refs(tx, frontier, [(Sighting(image_url=file.as_uri(),
+                                          page_url=file.parent.as_uri()), 0)
+                                for file in image_files(self.root)])
+
+    def finish(self, tx) -> None:
+        if self.labels_from_folders:
+            self._label(tx)
+
+    def _label(self, tx) -> None:
+        """Label every ingested file of this folder (also those of earlier imports)."""
+        rows = tx.execute("SELECT url, sha256 FROM pages WHERE source_id = ? AND "
+                          "state = 'done' ORDER BY url", [self.source_id]).fetchall()
+        wanted: dict[str, str] = {}
+        for url, sha in rows:
+            file = file_of(url)
+            if not file.is_relative_to(self.root):
+                continue
+            label, folder = folder_label(self.root, file)
+            if label is None:
+                self.tally.unlabelled_folders[folder or "."] += 1
+            elif wanted.setdefault(sha, label) != label:
+                self.tally.label_conflicts += 1  # the same bytes in two class folders
+        verdicts = record_labels(tx, wanted, LABEL_ORIGIN)
+        self.tally.labelled += verdicts["new"]
+        self.tally.label_conflicts += verdicts["conflict"]
+
+
+def crawl_folder(catalog, path: str | os.PathLike, options: CrawlOptions,
+                 on_progress: Callable[[Tally], None] | None = None) -> FolderTally:
+    """Bring every image under ``path`` into ``catalog`` (no near-duplicate search)."""
     root = Path(path).expanduser().resolve()
     if not root.is_dir():
         raise UsageError(f"{path}: not a folder (crawl --source folder PATH takes a folder)")
-    with catalog.transaction() as tx:
-        source_id = ensure_source(tx, "folder", str(root), root.as_uri())
-    run_id = start_run(catalog, source_id)
-    frontier = Frontier(source_id, run_id)
     tally = FolderTally()
-    status = "interrupted"
-    try:
-        _enqueue_files(catalog, frontier, root)
-        _ingest_queued(catalog, frontier, tally, max_pixels, max_images, batch_size, on_item)
-        if labels_from_folders:
-            _label_from_folders(catalog, source_id, root, tally)
-        if dedup is not None:
-            deduplicate(catalog, dedup)
-        status = "finished"
-    finally:
-        finish_run(catalog, run_id, status, tally.figures())
+    source = FolderSource(root, tally, options.labels_from_folders)
+    with catalog.transaction() as tx:
+        source.open(tx)
+    crawl_source(catalog, source, FileReader(), options, tally, on_progress)
     return tally
 
 
-def _enqueue_files(catalog, frontier: Frontier, root: Path) -> None:
-    files = image_files(root)
-    for start in range(0, len(files), 500):
-        with catalog.transaction() as tx:
-            frontier.enqueue_many(tx, [(file.as_uri(), "image", 0, None, None)
-                                       for file in files[start:start + 500]])
+def import_folder(catalog, path: str | os.PathLike, options: CrawlOptions | None = None,
+                  on_progress: Callable[[Tally], None] | None = None) -> FolderTally:
+    """:func:`crawl_folder`, then near-duplicate clusters by ``options.dedup``.
 
-
-@dataclass(frozen=True)
-class _Read:
-    """One file after reading and (unless its bytes are known) examining it."""
-
-    item: FrontierItem
-    sha256: str | None = None
-    examined: Examined | None = None
-    paths: tuple[str, str] | None = None
-    reason: str | None = None
-    detail: str | None = None
-
-
-def _ingest_queued(catalog, frontier: Frontier, tally: FolderTally, max_pixels: int,
-                   max_images: int, batch_size: int, on_item) -> None:
-    """Examine a batch of files on worker threads, then write it in one transaction."""
-    known = {row[0] for row in catalog.query("SELECT sha256 FROM images")}
-    with ThreadPoolExecutor(2, thread_name_prefix="ingest") as pool:
-        while not max_images or tally.images < max_images:
-            limit = batch_size if not max_images else min(batch_size, max_images - tally.images)
-            batch = frontier.queued(catalog.con, kind="image", limit=limit)
-            if not batch:
-                return
-            reads = list(pool.map(lambda item: _read(item, known, max_pixels,
-                                                     catalog.store_dir), batch))
-            with catalog.transaction() as tx:
-                outcomes = _record(tx, frontier, reads, tally)
-            known |= {o.sha256 for o in outcomes if o.status == "new"}
-            for outcome in outcomes:
-                if on_item:
-                    on_item(outcome)
-
-
-def _read(item: FrontierItem, known: set[str], max_pixels: int, store_dir) -> _Read:
-    try:
-        data = Path(unquote(urlparse(item.url).path)).read_bytes()
-    except OSError as exc:
-        return _Read(item, reason="unreadable", detail=exc.strerror or str(exc))
-    sha = sha256_of(data)
-    if sha in known:
-        return _Read(item, sha)
-    try:
-        examined = examine(data, None, max_pixels)
-    except ImageRejected as exc:
-        return _Read(item, sha, reason=exc.reason, detail=exc.detail)
-    return _Read(item, sha, examined, store_files(store_dir, examined))
-
-
-def _record(tx, frontier: Frontier, reads: list[_Read], tally: FolderTally) -> list[Outcome]:
-    new = record_images(tx, [(r.examined, r.paths) for r in reads if r.examined])
-    outcomes, sightings, finished = [], [], []
-    for r in reads:
-        if r.reason:
-            frontier.fail(tx, r.item.url, r.reason, r.detail, sha256=r.sha256)
-            outcome = Outcome("failed", r.sha256, r.reason, r.detail)
-        else:
-            outcome = Outcome("new" if r.sha256 in new else "duplicate", r.sha256)
-            new.discard(r.sha256)  # the same bytes twice in one batch: the second is a duplicate
-            sightings.append((r.sha256, Sighting(source_id=frontier.source_id,
-                                                 image_url=r.item.url)))
-            finished.append(Finished(r.item.url, sha256=r.sha256))
-        tally.count(outcome)
-        outcomes.append(outcome)
-    tally.sightings += record_sightings(tx, sightings)
-    frontier.finish_many(tx, finished)
-    return outcomes
-
-
-def _label_from_folders(catalog, source_id: int, root: Path, tally: FolderTally) -> None:
-    """Label every ingested file of this folder (also those of earlier imports)."""
-    rows = catalog.query("SELECT url, sha256 FROM pages WHERE source_id = ? AND state = 'done' "
-                         "ORDER BY url", [source_id])
-    wanted: dict[str, str] = {}
-    for url, sha in rows:
-        file = Path(unquote(urlparse(url).path))
-        if not file.is_relative_to(root):
-            continue
-        label, folder = folder_label(root, file)
-        if label is None:
-            tally.unlabelled_folders[folder or "."] += 1
-        elif wanted.setdefault(sha, label) != label:
-            tally.label_conflicts += 1  # the same bytes in two class folders: first one wins
-    with catalog.transaction() as tx:
-        verdicts = record_labels(tx, wanted, LABEL_ORIGIN)
-    tally.labelled += verdicts["new"]
-    tally.label_conflicts += verdicts["conflict"]
+    ``options`` default to the settings (registry defaults < ./config.toml)."""
+    options = options or CrawlOptions.from_settings(None, source="folder")
+    tally = crawl_folder(catalog, path, options, on_progress)
+    deduplicate(catalog, options.dedup)
+    return tally

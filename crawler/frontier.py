@@ -103,10 +103,6 @@ class Frontier:
         tx.execute("UPDATE pages SET state = 'skipped', reason = ?, attempts = attempts + ? "
                    "WHERE url = ?", [reason, attempts, url])
 
-    def state_of(self, con, url: str) -> tuple[str, str | None] | None:
-        """(state, sha256) of ``url``'s row, or None when it has none."""
-        return con.execute("SELECT state, sha256 FROM pages WHERE url = ?", [url]).fetchone()
-
     def queued(self, con, kind: str | tuple[str, ...] | None = None, limit: int = 100,
                exclude: set[str] | frozenset = frozenset()) -> list[FrontierItem]:
         """The next queued rows of this source, shallowest and oldest first."""

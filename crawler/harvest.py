@@ -1,131 +1,73 @@
-"""One crawl run from the command line: pick the source, show progress, summarise.
+"""One crawl from the command line: pick the source, show progress, summarise.
 
-The command layer calls :func:`harvest`; it opens the catalog, runs the
-chosen source (html profile, OpenBeta or folder), groups near-duplicates,
-and closes with a summary table (or the --json counts) and next steps.
+The command layer calls :func:`harvest` with the catalog and the run's
+:class:`~crawler.options.CrawlOptions`; it runs the chosen source (html
+profile, OpenBeta or folder) through the engine, groups near-duplicates, and
+closes with a summary table (or the --json counts) and next steps.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 
-from catalog import open_configured_catalog
-from crawler.dedup import DedupSettings, deduplicate
-from crawler.duration import parse_duration
-from crawler.engine import Budget, Engine
-from crawler.fetch import Fetcher, FetchSettings
-from crawler.folder import import_folder
-from crawler.frontier import Frontier
-from crawler.guard import AddressGuard
-from crawler.profile import load_profile
-from crawler.retry import RetryPolicy
-from crawler.runs import finish_run, start_run
+from crawler.crawl import crawl_source, fetcher_for
+from crawler.dedup import deduplicate
+from crawler.folder import crawl_folder
+from crawler.options import CrawlOptions
 from crawler.site import HtmlSource
 from crawler.tally import Tally
-from crawler.throttle import HostPolicy, Throttle
-from cragcat.command import Run
+from crawler.throttle import HostPolicy
+from cragcat.console import Console
 from cragcat.errors import UsageError
 
 
-def harvest(run: Run, path: str | None) -> dict:
-    source = run.settings["crawl.source"]
-    if path and source != "folder":
-        raise UsageError(f"a PATH argument is only for --source folder (got --source {source})")
-    with open_configured_catalog(run.settings) as catalog:
+def harvest(catalog, options: CrawlOptions, console: Console, path: str | None = None) -> dict:
+    """Crawl ``options.source`` into ``catalog``; return the closing figures."""
+    source = options.source
+    check_path(source, path)
+    total = options.budget.max_images or None
+    with console.progress("crawling", total=total) as progress:
+        on_progress = _progress_reporter(progress, total)
         if source == "folder":
-            tally = _folder(run, catalog, path)
+            tally = crawl_folder(catalog, path, options, on_progress)
         elif source == "html":
-            tally = _html(run, catalog)
+            tally = _html(catalog, options, on_progress)
         else:
-            tally = _openbeta(run, catalog)
-        clusters = deduplicate(catalog, DedupSettings.from_settings(run.settings))
-        figures = tally.figures(near_duplicate_pairs=clusters.merged_pairs,
-                                kept_apart_pairs=clusters.kept_apart)
-        run.console.done(f"crawl ({source})", figures, _next_steps(run, tally))
+            tally = _openbeta(catalog, options, on_progress)
+    clusters = deduplicate(catalog, options.dedup)
+    figures = tally.figures(near_duplicate_pairs=clusters.merged_pairs,
+                            kept_apart_pairs=clusters.kept_apart)
+    console.done(f"crawl ({source})", figures, _next_steps(str(catalog.path), tally))
     return figures
 
 
-def _folder(run: Run, catalog, path: str | None) -> Tally:
-    if not path:
+def check_path(source: str, path: str | None) -> None:
+    """A PATH argument belongs to the folder source, and the folder source needs one."""
+    if path and source != "folder":
+        raise UsageError(f"a PATH argument is only for --source folder (got --source {source})")
+    if source == "folder" and not path:
         raise UsageError("crawl --source folder needs the folder: crawl --source folder PATH")
-    settings = run.settings
-    with run.console.progress(f"importing {path}") as progress:
-        return import_folder(catalog, path, settings["crawl.labels_from_folders"],
-                             max_pixels=settings["crawl.max_pixels"],
-                             max_images=settings["crawl.max_images"],
-                             batch_size=settings["crawl.batch_size"],
-                             on_item=lambda outcome: progress.advance())
 
 
-def _html(run: Run, catalog) -> Tally:
-    settings = run.settings
-    profile = load_profile(settings, settings["crawl.profile_name"], settings["crawl.start"])
-    source = HtmlSource(profile, settings["crawl.max_depth"])
+def _html(catalog, options: CrawlOptions, on_progress) -> Tally:
+    profile = options.profile
+    source = HtmlSource(profile, options.max_depth)
     with catalog.transaction() as tx:
         source.open(tx)
     policy = HostPolicy(profile.delay, profile.concurrency)
     hosts = {host: policy for host in profile.allowed_hosts | profile.image_hosts}
-    return crawl_source(run, catalog, source, hosts, profile.private_hosts)
+    fetcher = fetcher_for(options, hosts, profile.private_hosts)
+    return crawl_source(catalog, source, fetcher, options, Tally(), on_progress)
 
 
-def _openbeta(run: Run, catalog) -> Tally:
+def _openbeta(catalog, options: CrawlOptions, on_progress) -> Tally:
     from crawler.openbeta import OpenBetaSource
-    settings = run.settings
-    source = OpenBetaSource(settings["openbeta.api_url"], settings["openbeta.media_url"],
-                            settings["openbeta.area"])
+    source = OpenBetaSource(options.openbeta_api_url, options.openbeta_media_url,
+                            options.openbeta_area)
     with catalog.transaction() as tx:
         source.open(tx)
-    return crawl_source(run, catalog, source, {}, frozenset())
-
-
-def fetcher_from(settings, hosts: dict[str, HostPolicy], private_hosts) -> Fetcher:
-    """The fetcher a crawl uses, built from crawl.* settings and a source's host policies."""
-    default = HostPolicy(settings["crawl.delay"], settings["crawl.host_concurrency"])
-    throttle = Throttle(settings["crawl.concurrency"], default, hosts)
-    guard = AddressGuard(set(settings["crawl.private_hosts"]) | set(private_hosts))
-    retry = RetryPolicy(settings["crawl.retries"], settings["crawl.backoff"],
-                        settings["crawl.backoff_max"])
-    fetch = FetchSettings(contact=settings["crawl.contact"],
-                          user_agent=settings["crawl.user_agent"],
-                          timeout=settings["crawl.timeout"],
-                          max_bytes=settings["crawl.max_bytes"])
-    return Fetcher(fetch, throttle, guard, retry)
-
-
-def crawl_source(run: Run, catalog, source, hosts: dict[str, HostPolicy],
-                 private_hosts) -> Tally:
-    """Run the engine over ``source`` until its frontier is empty or a limit is reached."""
-    settings = run.settings
-    run_id = start_run(catalog, source.source_id)
-    frontier = Frontier(source.source_id, run_id)
-    if settings["crawl.refresh_after"]:
-        with catalog.transaction() as tx:
-            frontier.requeue_stale(tx, parse_duration(settings["crawl.refresh_after"]))
-    budget = Budget(settings["crawl.max_pages"], settings["crawl.max_images"],
-                    in_flight=settings["crawl.concurrency"] * 4,
-                    max_pixels=settings["crawl.max_pixels"],
-                    workers=settings["crawl.image_workers"],
-                    image_processes=settings["crawl.image_processes"])
-    tally, status = Tally(), "interrupted"
-    total = settings["crawl.max_images"] or None
-    try:
-        with run.console.progress("crawling", total=total) as progress:
-            asyncio.run(_crawl(catalog, source, frontier, settings, hosts, private_hosts,
-                               budget, tally, _progress_reporter(progress, total)))
-        status = "finished"
-    finally:
-        finish_run(catalog, run_id, status, tally.figures())
-    return tally
-
-
-async def _crawl(catalog, source, frontier, settings, hosts, private_hosts, budget, tally,
-                 on_progress) -> None:
-    async with fetcher_from(settings, hosts, private_hosts) as fetcher:
-        try:
-            await Engine(catalog, source, frontier, fetcher, budget, tally, on_progress).run()
-        finally:
-            tally.retries = sum(fetcher.retries.values())
+    return crawl_source(catalog, source, fetcher_for(options, {}), options, Tally(),
+                        on_progress)
 
 
 def _progress_reporter(progress, total: int | None):
@@ -141,8 +83,7 @@ def _progress_reporter(progress, total: int | None):
     return report
 
 
-def _next_steps(run: Run, tally: Tally) -> list[str]:
-    catalog = run.settings["catalog.path"]
+def _next_steps(catalog: str, tally: Tally) -> list[str]:
     steps = []
     if tally.failures or tally.skipped:
         steps.append(f"report crawl_failures --catalog {catalog}   (what failed or was "

@@ -10,11 +10,9 @@ catalog:
    make the model-ready derivative, and compute pHash and sharpness.
 2. :func:`store_files`: write the original (content-addressed by SHA-256,
    never a name from the URL) and the derivative into the catalog's store.
-3. :func:`record_image` and :func:`record_sighting`: the catalog rows. The
-   sighting is recorded for duplicates too, so provenance is never lost.
-
-:class:`Ingester` does all three for callers that do not need the split
-(the folder source).
+3. :func:`record_images`: the catalog rows, one statement per batch. Sightings
+   come from the image references (crawler.refs), for duplicates too, so
+   provenance is never lost.
 """
 
 from __future__ import annotations
@@ -31,7 +29,6 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageOps
 
-from catalog.sightings import Sighting
 from catalog.store import (DERIVATIVE_QUALITY, DERIVATIVE_SHORT_SIDE, derivative_path,
                            original_path)
 from crawler import signature
@@ -71,7 +68,6 @@ class Outcome:
     sha256: str | None = None
     reason: str | None = None
     detail: str | None = None
-    new_sighting: bool = False
 
 
 def sha256_of(data: bytes) -> str:
@@ -271,15 +267,6 @@ def examine_and_store(data: bytes, content_type: str | None, max_pixels: int,
 
 # -- 3. record ------------------------------------------------------------------
 
-def known_image(con, sha256: str) -> bool:
-    return con.execute("SELECT 1 FROM images WHERE sha256 = ?", [sha256]).fetchone() is not None
-
-
-def record_image(tx, examined: Examined, paths: tuple[str, str]) -> bool:
-    """Insert the image row; False when the SHA-256 was already there."""
-    return bool(record_images(tx, [(examined, paths)]))
-
-
 def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
     """Insert image rows in one statement; return the SHA-256s that were new."""
     if not rows:
@@ -298,61 +285,3 @@ def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
                      unnest(?::DOUBLE[]) AS sharpness)
            ON CONFLICT DO NOTHING RETURNING sha256""", [list(c) for c in columns]).fetchall()
     return {row[0] for row in inserted}
-
-
-def record_sighting(tx, sha256: str, sighting: Sighting) -> bool:
-    """Insert the sighting; False when this exact sighting was already recorded."""
-    inserted = tx.execute(
-        """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url,
-                                  area_id, route_id, caption, credit, licence, votes, rating,
-                                  photo_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO NOTHING RETURNING sighting_id""",
-        [sighting.key(sha256), sha256, sighting.source_id, sighting.image_url,
-         sighting.page_url, sighting.area_id, sighting.route_id, sighting.caption,
-         sighting.credit, sighting.licence, sighting.votes, sighting.rating,
-         sighting.photo_id]).fetchall()
-    return bool(inserted)
-
-
-def record_sightings(tx, rows: list[tuple[str, Sighting]]) -> int:
-    """Insert (sha256, sighting) rows in one statement; return how many were new."""
-    if not rows:
-        return 0
-    columns = list(zip(*[(s.key(sha), sha, s.source_id, s.image_url, s.page_url, s.area_id,
-                          s.route_id, s.caption, s.credit, s.licence, s.votes, s.rating,
-                          s.photo_id) for sha, s in rows]))
-    return len(tx.execute(
-        """INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url, area_id,
-                                  route_id, caption, credit, licence, votes, rating, photo_id)
-           SELECT * FROM (SELECT unnest(?) AS k, unnest(?) AS sha,
-                                 unnest(?::INTEGER[]) AS source, unnest(?::VARCHAR[]) AS image,
-                                 unnest(?::VARCHAR[]) AS page, unnest(?::INTEGER[]) AS area,
-                                 unnest(?::INTEGER[]) AS route, unnest(?::VARCHAR[]) AS caption,
-                                 unnest(?::VARCHAR[]) AS credit, unnest(?::VARCHAR[]) AS licence,
-                                 unnest(?::INTEGER[]) AS votes, unnest(?::DOUBLE[]) AS rating,
-                                 unnest(?::VARCHAR[]) AS photo_id)
-           ON CONFLICT DO NOTHING RETURNING sighting_id""",
-        [list(c) for c in columns]).fetchall())
-
-
-class Ingester:
-    """Ingest bytes into one catalog, decoding only SHA-256s it has not seen."""
-
-    def __init__(self, catalog, max_pixels: int = DEFAULT_MAX_PIXELS):
-        self.catalog = catalog
-        self.max_pixels = max_pixels
-
-    def ingest(self, tx, data: bytes, sighting: Sighting,
-               content_type: str | None = None) -> Outcome:
-        """Inside the caller's transaction: the image (if new) and its sighting."""
-        sha = sha256_of(data)
-        if known_image(tx, sha):
-            return Outcome("duplicate", sha, new_sighting=record_sighting(tx, sha, sighting))
-        try:
-            examined = examine(data, content_type, self.max_pixels)
-        except ImageRejected as exc:
-            return Outcome("failed", sha, exc.reason, exc.detail)
-        paths = store_files(self.catalog.store_dir, examined)
-        record_image(tx, examined, paths)
-        return Outcome("new", sha, new_sighting=record_sighting(tx, sha, sighting))

@@ -60,10 +60,6 @@ SETTINGS = [
     Setting("crawl.private_hosts", list, [], "Hosts that may resolve to private, loopback or "
             "other non-public addresses (the address guard refuses them otherwise); a "
             "profile adds its own.", item_type=str, flag=""),
-    Setting("crawl.batch_size", int, 32, "Folder import: files examined and committed "
-            "together (a killed import redoes at most this many). A web crawl commits "
-            "continuously: whatever finished while the last batch was written.", min=1,
-            max=10_000, flag=""),
     Setting("dedup.max_distance", int, 8, "Near-duplicate candidates: images whose 64-bit "
             "pHashes differ in at most this many bits. 8 because on the sample site's ground "
             "truth every copy (re-encoded, resized, 1-3% cropped, watermarked) is within 8 of "

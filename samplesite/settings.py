@@ -17,7 +17,8 @@ SETTINGS = [
 # its selectors, and how to crawl it: on loopback, fast, following every link so
 # that its traps (robots-disallowed pages, a private-address link, a redirect
 # loop, a dead page) are met and recorded.
-PRESETS = {"crawl.profile": {"sample": {
+SAMPLE_PROFILE_NAME = "sample"
+PRESETS = {"crawl.profile": {SAMPLE_PROFILE_NAME: {
     **{key: value for key, value in SAMPLE_PROFILE.items() if key != "start_path"},
     "private_hosts": ["127.0.0.1"], "delay": 0.0, "concurrency": 4, "other_links": True,
     "area_id_attr": "data-area-id", "route_id_attr": "data-route-id",

@@ -14,7 +14,7 @@ from catalog import open_catalog
 from cragcat.console import Console
 from cragcat.settings import load_settings
 from tests.conftest import ROOT, shared_folder
-from trainer.run import train_config
+from trainer.settings import train_options
 
 CLASSES = ["glory", "butt", "topo"]
 PER_CLASS = 4
@@ -25,7 +25,7 @@ def bench_run(tmp_path_factory):
     """Model (a) trained for one epoch at 64 px on four real photos per class."""
     real = shared_folder("real-photos")
     work = tmp_path_factory.mktemp("real-bench")
-    config = train_config(load_settings(None, {
+    config = train_options(load_settings(None, {
         "train.epochs": 1, "train.image_size": 64, "train.batch_size": 8,
         "train.workers": 0, "train.split": [0.5, 0.25, 0.25]}))
     plan = BenchPlan(work=work, real_dir=real, site_dir=None, config=config, variants=["a"],

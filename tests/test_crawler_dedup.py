@@ -1,15 +1,22 @@
 """Near-duplicate clusters: copies merge, a topo drawn over a photo stays apart."""
 
 import io
+import json
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
 
 from catalog import open_catalog
+from crawler.cli import crawl
 from crawler.compare import edited_cells
 from crawler.dedup import deduplicate
-from crawler.ingest import Ingester, Sighting
+from crawler.folder import crawl_folder
+from crawler.options import CrawlOptions
 from tests import crawler_images as imgs
+
+OPTIONS = CrawlOptions.from_settings(source="folder")
+COPIES = ("original", "reencoded", "resized", "cropped", "watermarked")
 
 
 def variants(seed: int) -> dict[str, bytes]:
@@ -35,21 +42,28 @@ def variants(seed: int) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def catalog_with_variants(catalog_path):
+def variants_folder(tmp_path):
+    folder = tmp_path / "variants"
+    folder.mkdir()
+    for name, data in variants(7).items():
+        (folder / f"{name}.jpg").write_bytes(data)
+    return folder
+
+
+@pytest.fixture
+def catalog_with_variants(catalog_path, variants_folder):
     catalog = open_catalog(catalog_path)
-    shas = {}
-    with catalog.transaction() as tx:
-        for name, data in variants(7).items():
-            shas[name] = Ingester(catalog).ingest(tx, data, Sighting(image_url=name)).sha256
+    crawl_folder(catalog, variants_folder, OPTIONS)
+    shas = dict(catalog.query("SELECT regexp_extract(url, '([a-z]+)\\.jpg$', 1), sha256 "
+                              "FROM pages WHERE state = 'done'"))
     return catalog, shas
 
 
 def test_copies_merge_and_the_topo_stays_apart(catalog_with_variants):
     catalog, shas = catalog_with_variants
-    report = deduplicate(catalog)
+    report = deduplicate(catalog, OPTIONS.dedup)
     clusters = dict(catalog.query("SELECT sha256, cluster_id FROM images"))
-    copies = {clusters[shas[n]] for n in ("original", "reencoded", "resized", "cropped",
-                                           "watermarked")}
+    copies = {clusters[shas[n]] for n in COPIES}
     assert copies == {shas["original"]}  # largest, least compressed copy is canonical
     assert clusters[shas["topo"]] == shas["topo"] and clusters[shas["other"]] == shas["other"]
     canonical = {r[0] for r in catalog.query("SELECT sha256 FROM images WHERE is_canonical")}
@@ -61,9 +75,9 @@ def test_copies_merge_and_the_topo_stays_apart(catalog_with_variants):
 
 def test_dedup_is_incremental_and_idempotent(catalog_with_variants):
     catalog, shas = catalog_with_variants
-    deduplicate(catalog)
+    deduplicate(catalog, OPTIONS.dedup)
     before = catalog.query("SELECT * FROM near_duplicates ORDER BY ALL")
-    again = deduplicate(catalog)
+    again = deduplicate(catalog, OPTIONS.dedup)
     assert again.searched == 0
     assert catalog.query("SELECT * FROM near_duplicates ORDER BY ALL") == before
 
@@ -76,3 +90,21 @@ def test_the_pixel_check_tells_edits_from_copies():
         assert edited_cells(original, pictures[name]) <= 4, name
     assert edited_cells(original, pictures["topo"]) > 8
     assert edited_cells(original, pictures["other"]) > 8
+
+
+# copies of one photo: 3 clusters with max_distance 8; at 0 only copies whose pHash is
+# the very same still merge
+@pytest.mark.parametrize("max_distance, clusters", [(8, 3), (0, 5)])
+def test_a_folder_crawl_searches_near_duplicates_as_its_settings_say(
+        variants_folder, catalog_path, tmp_path, max_distance, clusters):
+    config = tmp_path / "config.toml"
+    config.write_text(f"[dedup]\nmax_distance = {max_distance}\n")
+    result = CliRunner().invoke(crawl, ["--source", "folder", str(variants_folder), "--json",
+                                        "--config", str(config), "--catalog", str(catalog_path)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    catalog = open_catalog(catalog_path, read_only=True)
+    assert catalog.scalar("SELECT count(DISTINCT cluster_id) FROM images") == clusters
+    # the run's figure counts the pairs this run merged (none were merged before it)
+    assert figures["near_duplicate_pairs"] == \
+        catalog.scalar("SELECT count(*) FROM near_duplicates WHERE merged") > 0

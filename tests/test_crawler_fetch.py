@@ -9,15 +9,19 @@ from crawler.fetch import FetchFailed, Fetcher, FetchSettings
 from crawler.guard import AddressGuard
 from crawler.retry import RetryPolicy
 from crawler.throttle import HostPolicy, Throttle
+from cragcat.settings import registry
 from tests.crawler_apps import polite_site
 from tests.crawler_server import serve
+
+
+USER_AGENT = registry()["crawl.user_agent"].default
 
 
 def fetcher(delay=0.0, concurrency=4, retries=3, backoff=0.01, backoff_max=5.0,
             timeout=5.0, max_bytes=1_000_000, total=8, hosts=None):
     throttle = Throttle(total, HostPolicy(delay, concurrency), hosts)
-    return Fetcher(FetchSettings(contact="tests@example.org", timeout=timeout,
-                                 max_bytes=max_bytes),
+    return Fetcher(FetchSettings(contact="tests@example.org", user_agent=USER_AGENT,
+                                 timeout=timeout, max_bytes=max_bytes),
                    throttle, AddressGuard(["127.0.0.1", "localhost"]),
                    RetryPolicy(retries, backoff, backoff_max))
 

@@ -1,6 +1,7 @@
 """The folder source: a hand-labelled folder arrives with one call or one command."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -8,8 +9,12 @@ from click.testing import CliRunner
 from catalog import open_catalog
 from crawler.cli import crawl
 from crawler.folder import import_folder
+from crawler.options import CrawlOptions
 from cragcat.errors import UsageError
 from tests import crawler_images as imgs
+
+DEFAULTS = CrawlOptions.from_settings(source="folder")
+LABELLED = replace(DEFAULTS, labels_from_folders=True)
 
 
 @pytest.fixture
@@ -36,7 +41,7 @@ def labelled_folder(tmp_path):
 
 def test_import_folder_with_labels(labelled_folder, catalog_path):
     catalog = open_catalog(catalog_path)
-    tally = import_folder(catalog, labelled_folder, labels_from_folders=True)
+    tally = import_folder(catalog, labelled_folder, LABELLED)
     assert (tally.images_new, tally.images_duplicate, tally.images_failed) == (6, 1, 2)
     assert tally.failures == {"not-an-image": 1, "truncated": 1}
     assert tally.sightings == 7
@@ -58,7 +63,7 @@ def test_a_second_import_adds_nothing_and_labels_can_come_later(labelled_folder,
     assert catalog.scalar("SELECT count(*) FROM labels") == 0
     before = catalog.query("SELECT count(*) FROM images UNION ALL SELECT count(*) FROM sightings "
                            "UNION ALL SELECT count(*) FROM pages")
-    tally = import_folder(catalog, labelled_folder, labels_from_folders=True)
+    tally = import_folder(catalog, labelled_folder, LABELLED)
     assert (tally.images_new, tally.images_duplicate, tally.sightings) == (0, 0, 0)
     assert before == catalog.query("SELECT count(*) FROM images UNION ALL SELECT count(*) "
                                    "FROM sightings UNION ALL SELECT count(*) FROM pages")
@@ -70,13 +75,14 @@ def test_an_image_in_two_class_folders_keeps_its_first_label(tmp_path, catalog_p
     (tmp_path / "a" / "topo").mkdir()
     (tmp_path / "a" / "glory" / "x.jpg").write_bytes(imgs.jpeg(seed=9))
     (tmp_path / "a" / "topo" / "x.jpg").write_bytes(imgs.jpeg(seed=9))
-    tally = import_folder(open_catalog(catalog_path), tmp_path / "a", labels_from_folders=True)
+    tally = import_folder(open_catalog(catalog_path), tmp_path / "a", LABELLED)
     assert (tally.labelled, tally.label_conflicts) == (1, 1)
 
 
 def test_max_images_stops_early_and_the_next_run_continues(labelled_folder, catalog_path):
     catalog = open_catalog(catalog_path)
-    assert import_folder(catalog, labelled_folder, max_images=3, batch_size=2).images == 3
+    three = replace(DEFAULTS, budget=replace(DEFAULTS.budget, max_images=3))
+    assert import_folder(catalog, labelled_folder, three).images == 3
     assert catalog.scalar("SELECT count(*) FROM pages WHERE state = 'queued'") == 6
     assert import_folder(catalog, labelled_folder).images == 6
     assert catalog.scalar("SELECT count(*) FROM pages WHERE state = 'queued'") == 0

@@ -44,7 +44,7 @@ HOSTS = static_resolver({"intranet.test": ["192.168.10.20"], "meta.test": ["169.
 async def _fetch(url, allowed=(), backend=None):
     guard = AddressGuard(allowed, resolver=HOSTS)
     throttle = Throttle(4, HostPolicy(delay=0, concurrency=4))
-    async with Fetcher(FetchSettings(timeout=5), throttle, guard, RetryPolicy(retries=0),
+    async with Fetcher(FetchSettings("", "cragcat-tests", 5, 1_000_000), throttle, guard, RetryPolicy(retries=0),
                        backend=backend) as fetcher:
         return await fetcher.fetch(url)
 

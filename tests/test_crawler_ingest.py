@@ -10,8 +10,11 @@ import pytest
 from PIL import Image
 
 from catalog import open_catalog
-from crawler.ingest import (DERIVATIVE_SHORT_SIDE, ImageRejected, Ingester, Sighting,
-                            derivative_size, examine, examine_and_store)
+from catalog.store import DERIVATIVE_SHORT_SIDE
+from crawler.folder import crawl_folder
+from crawler.ingest import (ImageRejected, derivative_size, examine, examine_and_store,
+                            record_images, store_files)
+from crawler.options import CrawlOptions
 from tests import crawler_images as imgs
 
 
@@ -115,31 +118,29 @@ def test_a_mislabelled_image_is_kept_and_the_disagreement_noted():
     assert examine(imgs.jpeg(seed=7), "image/jpeg; charset=binary").declared_type_agrees
 
 
-def test_ingest_stores_by_content_and_keeps_every_sighting(catalog_path):
+def test_ingest_stores_by_content_and_records_one_row_per_sha256(catalog_path):
     catalog = open_catalog(catalog_path)
-    ingester = Ingester(catalog)
     data = imgs.jpeg(seed=8)
     sha = hashlib.sha256(data).hexdigest()
+    examined = examine(data, "image/jpeg")
+    paths = store_files(catalog.store_dir, examined)
     with catalog.transaction() as tx:
-        first = ingester.ingest(tx, data, Sighting(image_url="http://a/x.jpg", page_url="http://a/1"))
-        again = ingester.ingest(tx, data, Sighting(image_url="http://a/y.jpg", page_url="http://a/2"))
-        same = ingester.ingest(tx, data, Sighting(image_url="http://a/y.jpg", page_url="http://a/2"))
-    assert (first.status, again.status, same.status) == ("new", "duplicate", "duplicate")
-    assert (first.new_sighting, again.new_sighting, same.new_sighting) == (True, True, False)
+        first = record_images(tx, [(examined, paths)])
+        again = record_images(tx, [(examined, store_files(catalog.store_dir, examined))])
+    assert (first, again) == ({sha}, set())
     row = catalog.query_dicts("SELECT * FROM images")[0]
     assert row["sha256"] == sha and row["cluster_id"] == sha and row["is_canonical"]
     assert row["original_path"] == f"originals/{sha[:2]}/{sha[2:4]}/{sha}.jpg"
     assert (catalog.store_dir / row["original_path"]).read_bytes() == data
     assert Image.open(catalog.store_dir / row["derivative_path"]).format == "JPEG"
-    assert catalog.scalar("SELECT count(*) FROM sightings WHERE sha256 = ?", [sha]) == 2
 
 
-def test_a_refused_image_writes_no_row_and_no_file(catalog_path):
+def test_a_refused_image_writes_no_row_and_no_file(catalog_path, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "z.jpg").write_bytes(imgs.HTML)
     catalog = open_catalog(catalog_path)
-    with catalog.transaction() as tx:
-        outcome = Ingester(catalog).ingest(tx, imgs.HTML, Sighting(image_url="http://a/z.jpg"),
-                                           "image/jpeg")
-    assert (outcome.status, outcome.reason) == ("failed", "not-an-image")
+    tally = crawl_folder(catalog, tmp_path / "in", CrawlOptions.from_settings(source="folder"))
+    assert (tally.images_failed, dict(tally.failures)) == (1, {"not-an-image": 1})
     assert catalog.scalar("SELECT count(*) FROM images") == 0
     assert catalog.scalar("SELECT count(*) FROM sightings") == 0
     assert not catalog.store_dir.exists() or not any(catalog.store_dir.rglob("*.*"))

@@ -21,7 +21,6 @@ CONFIG = """
 [crawl]
 retries = 4
 backoff = 0.05
-batch_size = 8
 """
 
 

@@ -14,7 +14,7 @@ from catalog import open_configured_catalog
 from cragcat.command import Run, stage_options
 from cragcat.errors import UsageError
 from cragcat.settings import registry
-from trainer.settings import train_config
+from trainer.settings import train_options
 
 FIND_LR = ("train.find_lr_steps", "train.find_lr_min", "train.find_lr_max")
 TRAIN_SETTINGS = tuple(name for name in registry().settings
@@ -40,7 +40,7 @@ def train(run: Run):
     from trainer.run import train as train_model
 
     with open_configured_catalog(run.settings) as catalog:
-        figures = train_model(catalog, train_config(run.settings), run.console)
+        figures = train_model(catalog, train_options(run.settings), run.console)
     shown = figures
     if not run.console.json_mode:
         _show_per_class(run, figures)
@@ -113,7 +113,7 @@ def find_lr(run: Run, plot: Path):
     from trainer.findlr import find_lr as range_test
 
     with open_configured_catalog(run.settings) as catalog:
-        figures = range_test(catalog, train_config(run.settings), run.console, plot)
+        figures = range_test(catalog, train_options(run.settings), run.console, plot)
     run.console.done("learning-rate range test", figures,
                      [f"train --lr {figures['suggested_lr']:.2g}", f"look at {plot}"])
 
@@ -129,8 +129,8 @@ def sweep(run: Run, space: Path):
     if not space.is_file():
         raise UsageError(f"{space}: no such sweep space file")
     parsed = read_space(space)
-    config = train_config(run.settings)
-    out_dir = Path(config["out"]) / f"sweep-{new_run_id()}"
+    config = train_options(run.settings)
+    out_dir = Path(config.out) / f"sweep-{new_run_id()}"
     with open_configured_catalog(run.settings) as catalog:
         figures = run_sweep(catalog, config, parsed, run.console, out_dir)
     run.console.done("sweep finished", figures,

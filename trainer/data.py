@@ -31,10 +31,6 @@ class Augment:
     color_jitter: float = 0.0
     crop_scale: float = 1.0
 
-    @property
-    def active(self) -> bool:
-        return self.flip or self.color_jitter > 0 or self.crop_scale < 1.0
-
 
 class DerivativeFiles(Dataset):
     """Decode derivative JPEGs into uint8 (3, size, size); a bad file gives ok=False."""

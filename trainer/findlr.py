@@ -21,6 +21,7 @@ from trainer.loop import ClassLoss, train_one_epoch
 from trainer.optim import create_optimizer
 from trainer.outputs import plot_lr_range
 from trainer.run import set_up
+from trainer.settings import TrainOptions
 
 
 class RangeSchedule:
@@ -42,17 +43,17 @@ class RangeSchedule:
             self._set(self.rates[self.step])
 
 
-def range_test(model, batches: PhotoBatches, config: dict, device, mean, std
+def range_test(model, batches: PhotoBatches, config: TrainOptions, device, mean, std
                ) -> tuple[list[float], list[float]]:
     """(learning rates, smoothed losses) until the steps run out or the loss explodes."""
-    steps = config["find_lr_steps"]
-    low, high = config["find_lr_min"] or 1e-7, config["find_lr_max"]
-    optimizer = create_optimizer(model, config["optimizer"], low, config["weight_decay"],
-                                 config["momentum"])
+    steps = config.find_lr_steps
+    low, high = config.find_lr_min or 1e-7, config.find_lr_max
+    optimizer = create_optimizer(model, config.optimizer, low, config.weight_decay,
+                                 config.momentum)
     schedule = RangeSchedule(optimizer, low, high, steps)
-    loss_fn = ClassLoss(len(config["classes"])).to(device.torch)
-    augment = Augment(config["flip"], config["color_jitter"], config["crop_scale"])
-    generator = torch.Generator(device=device.torch).manual_seed(config["seed"])
+    loss_fn = ClassLoss(len(config.classes)).to(device.torch)
+    augment = Augment(config.flip, config.color_jitter, config.crop_scale)
+    generator = torch.Generator(device=device.torch).manual_seed(config.seed)
     lrs, losses, state = [], [], {"avg": 0.0, "best": math.inf}
 
     def on_batch(loss: float) -> bool:
@@ -86,19 +87,19 @@ def suggest(lrs: list[float], losses: list[float]) -> float:
     return float(rates[int(slope.argmin())])
 
 
-def find_lr(catalog, config: dict, console, out_path: Path) -> dict:
+def find_lr(catalog, config: TrainOptions, console, out_path: Path) -> dict:
     prepared, device, _, pre, model = set_up(catalog, config)
     train_photos = prepared.of("train")
-    batches = PhotoBatches(train_photos, {c: i for i, c in enumerate(config["classes"])},
-                           config["image_size"], pre.interpolation, config["batch_size"],
-                           device.torch, config["workers"],
-                           fits_cache(len(train_photos), config["image_size"],
-                                      config["cache_mb"], device.torch),
-                           balanced=config["sampler"], shuffle_seed=config["seed"])
+    batches = PhotoBatches(train_photos, {c: i for i, c in enumerate(config.classes)},
+                           config.image_size, pre.interpolation, config.batch_size,
+                           device.torch, config.workers,
+                           fits_cache(len(train_photos), config.image_size,
+                                      config.cache_mb, device.torch),
+                           balanced=config.sampler, shuffle_seed=config.seed)
     if not len(batches):
         raise NotEnoughLabels("no decodable training photos for the range test")
-    console.info(f"range test: {config['find_lr_steps']} steps from {config['find_lr_min']:g} "
-                 f"to {config['find_lr_max']:g} on {len(train_photos)} training photos")
+    console.info(f"range test: {config.find_lr_steps} steps from {config.find_lr_min:g} "
+                 f"to {config.find_lr_max:g} on {len(train_photos)} training photos")
     lrs, losses = range_test(model, batches, config, device, pre.mean, pre.std)
     suggested = suggest(lrs, losses)
     plot_lr_range(lrs, losses, suggested, out_path)

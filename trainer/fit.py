@@ -17,6 +17,7 @@ from trainer.evaluate import score
 from trainer.loop import (ClassLoss, CollapseWatch, Device, EarlyStop, predict_batches,
                           train_one_epoch)
 from trainer.optim import LrSchedule, create_optimizer
+from trainer.settings import TrainOptions
 
 
 @dataclass
@@ -31,33 +32,33 @@ class FitResult:
     message: str = ""
 
 
-def fit(model: nn.Module, train: PhotoBatches, val: PhotoBatches, config: dict,
+def fit(model: nn.Module, train: PhotoBatches, val: PhotoBatches, config: TrainOptions,
         device: Device, mean, std, checkpoint: Path, checkpoint_meta: dict,
         on_epoch: Callable[[dict], bool | None] = lambda e: None) -> FitResult:
-    """Train for ``config['epochs']`` epochs at most; the best by val accuracy is saved.
+    """Train for ``config.epochs`` epochs at most; the best by val accuracy is saved.
 
     ``on_epoch`` sees each epoch's figures (to record them); returning True
     stops the run as pruned (a sweep's hopeless trial).
     """
-    classes = config["classes"]
+    classes = config.classes
     counts = torch.bincount(train.targets, minlength=len(classes)).tolist()
-    loss_fn = ClassLoss(len(classes), counts if config["class_weights"] else None,
-                        config["label_smoothing"]).to(device.torch)
-    optimizer = create_optimizer(model, config["optimizer"], config["lr"],
-                                 config["weight_decay"], config["momentum"],
-                                 config["backbone_lr_scale"])
-    schedule = LrSchedule(optimizer, config["schedule"], config["lr"], config["epochs"],
-                          len(train), config["lr_decay"], config["restart_epochs"])
-    augment = Augment(config["flip"], config["color_jitter"], config["crop_scale"])
-    generator = torch.Generator(device=device.torch).manual_seed(config["seed"])
-    watch = CollapseWatch(config["collapse_epochs"], classes, config["lr"],
-                          config["sampler"] and config["class_weights"])
-    stopper = EarlyStop(config["early_stop"], config["patience"])
+    loss_fn = ClassLoss(len(classes), counts if config.class_weights else None,
+                        config.label_smoothing).to(device.torch)
+    optimizer = create_optimizer(model, config.optimizer, config.lr,
+                                 config.weight_decay, config.momentum,
+                                 config.backbone_lr_scale)
+    schedule = LrSchedule(optimizer, config.schedule, config.lr, config.epochs,
+                          len(train), config.lr_decay, config.restart_epochs)
+    augment = Augment(config.flip, config.color_jitter, config.crop_scale)
+    generator = torch.Generator(device=device.torch).manual_seed(config.seed)
+    watch = CollapseWatch(config.collapse_epochs, classes, config.lr,
+                          config.sampler and config.class_weights)
+    stopper = EarlyStop(config.early_stop, config.patience)
     val_classes = len(set(val.targets.tolist()))
     result = FitResult()
-    for epoch in range(1, config["epochs"] + 1):
+    for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
-        _freeze_for(model, config["freeze"], epoch)
+        _freeze_for(model, config.freeze, epoch)
         lr = schedule.lr
         stats = train_one_epoch(model, train, augment, generator, mean, std, optimizer,
                                 schedule, loss_fn, device)
@@ -85,8 +86,8 @@ def fit(model: nn.Module, train: PhotoBatches, val: PhotoBatches, config: dict,
             break
         if stopper.observe(val_scores.loss, val_scores.accuracy):
             result.stopped = "early-stop"
-            result.message = (f"stopped early after epoch {epoch}: {config['early_stop']} did "
-                              f"not improve for {config['patience']} epochs")
+            result.message = (f"stopped early after epoch {epoch}: {config.early_stop} did "
+                              f"not improve for {config.patience} epochs")
             break
     return result
 

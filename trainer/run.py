@@ -32,7 +32,7 @@ from cragcat.cores import spare_cores
 from cragcat.stopping import sigterm_as_interrupt
 from trainer.loop import Device, pick_device, predict_batches
 from trainer.outputs import plot_confusion, plot_curves, plot_threshold, write_misclassified
-from trainer.settings import train_config  # noqa: F401  (re-exported for callers)
+from trainer.settings import TrainOptions
 from trainer.splits import assign_splits, split_counts
 
 ARTIFACT_NAME = "model.safetensors"
@@ -53,15 +53,15 @@ class Prepared:
         return [p for p in self.photos if self.splits[p.sha256] == split]
 
 
-def prepare(catalog, config: dict) -> Prepared:
+def prepare(catalog, config: TrainOptions) -> Prepared:
     """Read labels, assign (and store) splits; refuse sets too small to train on."""
-    photos, skipped = labelled_photos(catalog, config["classes"])
+    photos, skipped = labelled_photos(catalog, config.classes)
     if len(photos) < 3:
         raise NotEnoughLabels(
             f"only {len(photos)} labelled photo(s) with a derivative in {catalog.path}; label "
             "more: `crawl --source folder PATH --labels-from-folders` or `train labels import "
             "FILE`")
-    splits, new = assign_splits(catalog, photos, config["split"], config["seed"])
+    splits, new = assign_splits(catalog, photos, config.split, config.seed)
     prepared = Prepared(photos, splits, new, skipped, labels_hash(photos, splits))
     if len({p.label for p in prepared.of("train")}) < 2:
         raise NotEnoughLabels("the train split holds fewer than two classes; label more photos "
@@ -79,16 +79,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def make_batches(prepared: Prepared, config: dict, device: Device,
+def make_batches(prepared: Prepared, config: TrainOptions, device: Device,
                  interpolation: str) -> dict[str, PhotoBatches]:
-    classes = {name: i for i, name in enumerate(config["classes"])}
-    cached = fits_cache(len(prepared.photos), config["image_size"], config["cache_mb"],
+    classes = {name: i for i, name in enumerate(config.classes)}
+    cached = fits_cache(len(prepared.photos), config.image_size, config.cache_mb,
                         device.torch)
-    common = dict(class_index=classes, size=config["image_size"], interpolation=interpolation,
-                  batch_size=config["batch_size"], device=device.torch,
-                  workers=config["workers"], cached=cached)
-    return {"train": PhotoBatches(prepared.of("train"), balanced=config["sampler"],
-                                  shuffle_seed=config["seed"], **common),
+    common = dict(class_index=classes, size=config.image_size, interpolation=interpolation,
+                  batch_size=config.batch_size, device=device.torch,
+                  workers=config.workers, cached=cached)
+    return {"train": PhotoBatches(prepared.of("train"), balanced=config.sampler,
+                                  shuffle_seed=config.seed, **common),
             "val": PhotoBatches(prepared.of("val"), **common),
             "test": PhotoBatches(prepared.of("test"), **common)}
 
@@ -104,11 +104,11 @@ class RunRecord:
         self.catalog = catalog
         self.run_id = run_id
 
-    def start(self, config: dict, labels: str, device: str) -> None:
+    def start(self, config: TrainOptions, labels: str, device: str) -> None:
         with self.catalog.transaction() as tx:
             tx.execute("INSERT INTO train_runs (run_id, status, config, labels_hash, device) "
                        "VALUES (?, 'running', ?, ?, ?)",
-                       [self.run_id, json.dumps(config), labels, device])
+                       [self.run_id, json.dumps(config.as_dict()), labels, device])
 
     def epoch(self, e: dict) -> None:
         with self.catalog.transaction() as tx:
@@ -130,22 +130,22 @@ def _finite(value: float) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
-def set_up(catalog, config: dict):
+def set_up(catalog, config: TrainOptions):
     """Labels and split, device, threads, seed and a fresh model: what train and find-lr share."""
     prepared = prepare(catalog, config)
-    device = pick_device(config["device"])
+    device = pick_device(config.device)
     if not device.cuda:
-        torch.set_num_threads(spare_cores(config["threads"]))
-    seed_everything(config["seed"])
-    arch = resolve(config["backbone"])
+        torch.set_num_threads(spare_cores(config.threads))
+    seed_everything(config.seed)
+    arch = resolve(config.backbone)
     pre = preprocessing(arch)
-    model = create_model(config["backbone"], len(config["classes"]), config["weights"])
+    model = create_model(config.backbone, len(config.classes), config.weights)
     model.to(device.torch)
     model.to(memory_format=torch.channels_last)  # on CPU too: see Device.prepare
     return prepared, device, arch, pre, model
 
 
-def train(catalog, config: dict, console, out_dir: Path | None = None,
+def train(catalog, config: TrainOptions, console, out_dir: Path | None = None,
           on_epoch: Callable[[dict], bool | None] | None = None) -> dict:
     """Run one training end to end; return the figures the command prints."""
     started = time.perf_counter()
@@ -153,14 +153,14 @@ def train(catalog, config: dict, console, out_dir: Path | None = None,
     batches = make_batches(prepared, config, device, pre.interpolation)
     _warn_about(console, config, batches, prepared)
     run_id = new_run_id()
-    out_dir = Path(out_dir or Path(config["out"]) / run_id)
+    out_dir = Path(out_dir or Path(config.out) / run_id)
     record = RunRecord(catalog, run_id)
     record.start(config, prepared.labels_hash, str(device.torch))
     meta = _meta(config, arch, pre, prepared, run_id)
     console.info(f"run {run_id}: {len(batches['train'].photos)} train, "
                  f"{len(batches['val'].photos)} val, {len(batches['test'].photos)} test photos "
                  f"on {device.torch} ({torch.get_num_threads()} threads); "
-                 f"{config['backbone']} at {config['image_size']} px")
+                 f"{config.backbone} at {config.image_size} px")
 
     def each_epoch(figures: dict) -> bool | None:
         record.epoch(figures)
@@ -196,8 +196,8 @@ def _stopped(record: RunRecord, result: FitResult, out_dir: Path) -> dict:
     raise TrainingCollapsed(f"run {record.run_id} collapsed: {message}")
 
 
-def _warn_about(console, config: dict, batches: dict, prepared: Prepared) -> None:
-    if config["sampler"] and config["class_weights"]:
+def _warn_about(console, config: TrainOptions, batches: dict, prepared: Prepared) -> None:
+    if config.sampler and config.class_weights:
         console.warn("the weighted sampler and the class-weighted loss are both on: together "
                      "they over-correct toward the rare class; turn one off "
                      "(--no-sampler or --no-class-weights)")
@@ -209,25 +209,25 @@ def _warn_about(console, config: dict, batches: dict, prepared: Prepared) -> Non
                          "and were left out")
 
 
-def _meta(config: dict, arch, pre, prepared: Prepared, run_id: str) -> dict:
-    return {"backbone": config["backbone"], "architecture": arch.as_dict(),
-            "classes": config["classes"], "threshold": config["threshold_floor"],
-            "image_size": config["image_size"], "mean": list(pre.mean), "std": list(pre.std),
+def _meta(config: TrainOptions, arch, pre, prepared: Prepared, run_id: str) -> dict:
+    return {"backbone": config.backbone, "architecture": arch.as_dict(),
+            "classes": config.classes, "threshold": config.threshold_floor,
+            "image_size": config.image_size, "mean": list(pre.mean), "std": list(pre.std),
             "interpolation": pre.interpolation, "labels_hash": prepared.labels_hash,
             "run_id": run_id, "metrics": {},
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "split_counts": split_counts(prepared.photos, prepared.splits)}
 
 
-def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config: dict,
+def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config: TrainOptions,
            device: Device, meta: dict, out_dir: Path) -> dict:
     """Best checkpoint -> threshold on val, one test evaluation, outputs, artifact, rows."""
-    classes = config["classes"]
+    classes = config.classes
     best = load_artifact(out_dir / CHECKPOINT_NAME, device=device.torch)
     mean, std = best.mean, best.std
     val_logits, val_targets, _ = predict_batches(best.model, batches["val"], mean, std, device)
     threshold = choose_threshold(val_logits.softmax(1), val_targets,
-                                 config["threshold_floor"], config["threshold_precision"])
+                                 config.threshold_floor, config.threshold_precision)
     class_thresholds = _class_thresholds(val_logits.softmax(1), val_targets, classes,
                                          threshold.value, config)
     logits, targets, indices = predict_batches(best.model, batches["test"], mean, std, device)
@@ -262,9 +262,9 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
 
 
 def _class_thresholds(probs, targets, classes: list[str], threshold: float,
-                      config: dict) -> dict[str, float]:
+                      config: TrainOptions) -> dict[str, float]:
     """Per-class thresholds stricter than the shared one (the glory guard, when on)."""
-    if not config["glory_guard"]:
+    if not config.glory_guard:
         return {}
     glory = guard_threshold(probs, targets, classes, threshold)
     return {} if glory is None or glory <= threshold else {GLORY: glory}
@@ -292,6 +292,6 @@ def _record_model(catalog, model_id, artifact: Path, config, threshold, test, me
                   run_id) -> None:
     with catalog.transaction() as tx:
         record_model(tx, ModelRecord(
-            model_id, str(artifact.resolve()), config["backbone"], config["classes"], threshold,
-            config["image_size"], test.accuracy, test.loss, artifact.stat().st_size, run_id,
+            model_id, str(artifact.resolve()), config.backbone, config.classes, threshold,
+            config.image_size, test.accuracy, test.loss, artifact.stat().st_size, run_id,
             metrics))

@@ -1,5 +1,7 @@
 """Settings of the training stage (section [train]); every option of `train` is here."""
 
+from dataclasses import asdict, make_dataclass
+
 from catalog.classes import CLASSES, OTHER
 from cragcat.settings import Setting
 
@@ -123,7 +125,14 @@ SETTINGS = [
 ]
 
 
-def train_config(settings) -> dict:
-    """A run's configuration: every train.* setting, without the section prefix."""
-    return {name[len("train."):]: value for name, value in settings.as_dict().items()
-            if name.startswith("train.")}
+# A run's options: one typed field per train.* setting (the registry above is the
+# only place that names, types and defaults them), e.g. ``options.epochs``.
+TrainOptions = make_dataclass(
+    "TrainOptions", [(s.key, s.type) for s in SETTINGS], frozen=True,
+    namespace={"__doc__": "Every train.* setting of one run, by its key (see SETTINGS).",
+               "as_dict": lambda self: asdict(self)})
+
+
+def train_options(settings) -> "TrainOptions":
+    """A run's options from resolved settings (defaults < config file < flags)."""
+    return TrainOptions(**{s.key: settings[s.name] for s in SETTINGS})

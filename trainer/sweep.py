@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from catalog.models import forget_model
@@ -35,6 +35,7 @@ from cragcat.settings import registry
 from trainer.errors import TrainingCollapsed
 from trainer.outputs import save_figure
 from trainer.run import ARTIFACT_NAME, CHECKPOINT_NAME, train
+from trainer.settings import TrainOptions
 
 
 @dataclass
@@ -114,7 +115,7 @@ def _param(path: Path, name: str, spec) -> Param:
                       "{ low = ..., high = ..., log = true|false }")
 
 
-def run_sweep(catalog, base: dict, space: Space, console, out_dir: Path) -> dict:
+def run_sweep(catalog, base: TrainOptions, space: Space, console, out_dir: Path) -> dict:
     """Run the trials; keep the best one's artifact; write the table and plot."""
     import optuna
 
@@ -135,7 +136,7 @@ def _trial(trial, catalog, base, space, console, out_dir, rows) -> float:
     import optuna
 
     params = {p.name: p.suggest(trial) for p in space.params}
-    config = dict(base, **space.fixed, **params)
+    config = replace(base, **space.fixed, **params)
     row = {"trial": trial.number, **params, "state": "running", "val_accuracy": None,
            "test_accuracy": None, "run_id": None, "artifact": None}
     rows.append(row)
