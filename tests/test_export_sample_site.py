@@ -82,5 +82,7 @@ def test_covers_joined_to_the_manifest_give_the_demos_precision(sample_site_cach
     chosen = [c for c in covers if c["cover_sha256"]]
     assert len(chosen) == demo["routes_with_cover"] > 0
     precision = sum(truth[c["cover_sha256"]] == "glory" for c in chosen) / len(chosen)
+    print(f"covers from the export: {len(chosen)} of {len(covers)} routes, precision against "
+          f"the manifest {precision:.4f}; the demo reports {demo['cover_precision']}")
     assert round(precision, 4) == demo["cover_precision"]
     assert all(c["cover_licence"] and c["cover_image_urls"] for c in chosen)
