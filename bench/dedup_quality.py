@@ -11,15 +11,23 @@ its reported duplicates give its pairs; a third row is cragcat's pHash
 candidates without the pixel check. Truth: two photos are near duplicates
 when they share a ``dup_group`` (a topo drawn over a photo has its own).
 Pair precision and recall are printed for each, with ratios.
+
+A real case follows where ``../shared/real-photos-2`` is present: the Cirque app's
+plain boulder photos and the same photos with their route lines drawn as the app
+draws them (bench.cirque_topos) go into one folder; a topo drawn over a photo must
+not merge with it, so every (plain, drawn) pair cragcat or imagededup puts together
+is a miss.
 Needs the bench extra: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -120,6 +128,35 @@ def main() -> None:
     (p1, r1), (p2, r2) = results[rows[0][0]], results[rows[2][0]]
     print(f"ratio cragcat / imagededup: precision {p1 / max(p2, 1e-9):.2f}x, "
           f"recall {r1 / max(r2, 1e-9):.2f}x (targets: precision >= 0.99, recall >= 0.95)")
+    with tempfile.TemporaryDirectory(prefix="bench-dedup-cirque-") as tmp:
+        cirque_case(Path(tmp))
+
+
+
+def cirque_case(work: Path) -> None:
+    """Real topos over their own photos: how many of the pairs each method merges."""
+    from bench.real_sources import REAL_PHOTOS_2
+    from bench.cirque_topos import write_topos
+    plain_dir = REAL_PHOTOS_2 / "plain-boulders"
+    if not plain_dir.is_dir():
+        print(f"{plain_dir} is absent: the real topo-over-photo case is skipped")
+        return
+    folder = work / "cirque"
+    pairs = write_topos(plain_dir, folder)  # drawn topos: cirque__NAME.jpg
+    for plain, _ in pairs:  # a temporary copy, deleted with the work folder
+        shutil.copyfile(plain, folder / f"plain__{plain.name}")
+    names = {tuple(sorted((f"plain__{p.stem}", d.stem))) for p, d in pairs}
+    (work / "cirque-catalog").mkdir()
+    ours, _, _ = run_cragcat(folder, work / "cirque-catalog")
+    by_sha = {hashlib.sha256(f.read_bytes()).hexdigest(): f.stem for f in folder.iterdir()}
+    merged = {tuple(sorted((by_sha.get(a, a), by_sha.get(b, b)))) for a, b in ours}
+    theirs, _ = run_imagededup(folder)
+    print(f"real case: {len(pairs)} Cirque boulder photos, each with its route lines drawn "
+          f"over it (must stay apart)")
+    print(f"| method | topo pairs merged |\n|---|---|\n"
+          f"| cragcat (pHash <= 8 + pixel check) | {len(merged & names)} of {len(names)} |\n"
+          f"| imagededup PHash find_duplicates (default 10) | "
+          f"{len({tuple(sorted(p)) for p in theirs} & names)} of {len(names)} |")
 
 
 if __name__ == "__main__":

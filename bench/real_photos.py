@@ -1,7 +1,12 @@
 """Real-photo benchmark: does cragcat's default recipe hold up on real climbing photos?
 
-    python -m bench.real_photos            # the full run (about 15 minutes on 2 cores)
+    python -m bench.real_photos            # leave-one-source-out, the headline (5 folds,
+                                           # about 10 minutes each on 2 idle cores)
+    python -m bench.real_photos --mode split   # the fixed split of the first real set
     python -m bench.real_photos --quick    # a smoke run of every step (a few minutes)
+
+The headline, ``--mode loso``, is bench.real_loso: every real source held out in
+turn, scored per source and overall. ``--mode split`` is the first table below.
 
 1. Folder-import ../shared/real-photos (labels from its class folders) and the
    ``small`` sample site's photo files (labels from its labels.csv) into one
@@ -272,7 +277,13 @@ def parse_overrides(pairs: list[str]) -> dict:
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.real_photos",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=WORK,
+    parser.add_argument("--mode", default="loso", choices=("loso", "split"),
+                        help="loso: grouped k-fold over real sources (headline); split: "
+                             "the first real set's fixed train/val/test split")
+    parser.add_argument("--folds", type=int, default=5, help="loso: groups of sources")
+    parser.add_argument("--only-folds", default="",
+                        help="loso: run just these folds (e.g. 0,2); the rest are read back")
+    parser.add_argument("--work", type=Path, default=None,
                         help="work folder, outside the project so no real photo lands in "
                              "it: catalogs, models, sheets, results.json")
     parser.add_argument("--real", type=Path, default=REAL_PHOTOS)
@@ -322,6 +333,11 @@ def plan_from(args: argparse.Namespace) -> BenchPlan:
 def main(argv: list[str] | None = None) -> None:
     args = arguments(argv)
     torch.set_num_threads(args.threads)
+    if args.mode == "loso":
+        from bench.real_loso import main_loso
+        main_loso(args)
+        return
+    args.work = args.work or WORK
     plan = plan_from(args)
     console = Console()
     child_argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--fresh"]

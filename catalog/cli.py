@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as QueryTimeout
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -17,6 +19,7 @@ from catalog.csvsafe import neutralise
 from catalog.outfile import FORMATS, format_of, write_query
 from catalog.reports import available_reports
 from cragcat.command import Run, stage_options
+from cragcat.console import printable
 from cragcat.errors import CragcatError, UsageError
 
 
@@ -36,18 +39,41 @@ def _list_reports(run: Run) -> None:
 
 
 def _fetch(run: Run, sql: str, limit: int | None) -> tuple[list[str], list[tuple], list[str]]:
-    # Make sure the file exists and is migrated, then query on a read-only connection.
-    open_configured_catalog(run.settings).close()
     with open_configured_catalog(run.settings, read_only=True) as catalog:
+        return _bounded(catalog.con, sql, limit, run.settings["report.timeout"])
+
+
+def _bounded(con, sql: str, limit: int | None, timeout: float):
+    """Run the query on a thread so that Ctrl-C and report.timeout can stop it: DuckDB
+    holds the main thread in C, where Python sees no signal until the query ends."""
+    with ThreadPoolExecutor(1, thread_name_prefix="report-query") as pool:
+        answer = pool.submit(_query, con, sql, limit)
         try:
-            cursor = catalog.con.execute(sql)
-            if cursor.description is None:
-                return [], [], []
-            columns = [d[0] for d in cursor.description]
-            types = [str(d[1]) for d in cursor.description]
-            rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
-        except duckdb.Error as exc:
-            raise ReportQueryError(_explain(exc)) from None
+            return answer.result(timeout=timeout or None)
+        except QueryTimeout:
+            con.interrupt()
+            raise ReportQueryError(f"the query ran past report.timeout ({timeout:g} s) and "
+                                   "was stopped; pass --timeout SECONDS (0: no limit)") \
+                from None
+        except KeyboardInterrupt:
+            con.interrupt()
+            raise
+        finally:
+            answer.exception()  # wait for the interrupted query to let go of the catalog
+
+
+def _query(con, sql: str, limit: int | None):
+    try:
+        cursor = con.execute(sql)
+        if cursor.description is None:
+            return [], [], []
+        columns = [d[0] for d in cursor.description]
+        types = [str(d[1]) for d in cursor.description]
+        rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
+    except duckdb.InterruptException:
+        return [], [], []  # stopped on purpose: the waiting thread says why
+    except duckdb.Error as exc:
+        raise ReportQueryError(_explain(exc)) from None
     return columns, rows, types
 
 
@@ -82,7 +108,8 @@ def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) ->
         writer = csv.writer(buffer)
         writer.writerow(columns)
         writer.writerows([_csv_cell(v) for v in row] for row in rows)
-        sys.stdout.write(buffer.getvalue())
+        text = buffer.getvalue()
+        sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
     elif single and len(rows) == 1:
         run.console.table(["", ""], zip(columns, rows[0]), title=title)
     else:
@@ -112,7 +139,7 @@ def report_command(drawings: Mapping[str, Drawing] | None = None) -> click.Comma
                   help="Write the report to this file (parquet, csv or json, through "
                        "DuckDB's COPY); report sheet: the folder for the contact sheet.")
     @click.option("--area", default=None, help="report sheet: only this area's page.")
-    @stage_options()
+    @stage_options("report.timeout")
     def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
         """Show a named report of the catalog, or run read-only SQL.
 

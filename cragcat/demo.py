@@ -61,7 +61,7 @@ def crawl_site(run: Run, site_dir: Path) -> dict:
                          f"'{SAMPLE_PROFILE_NAME}' profile")
         profile = load_profile(run.settings, SAMPLE_PROFILE_NAME, [site.url])
         options = CrawlOptions.from_settings(run.settings, source="html", profile=profile)
-        with open_configured_catalog(run.settings) as catalog:
+        with open_configured_catalog(run.settings, create=True) as catalog:
             return harvest(catalog, options, run.console)
 
 

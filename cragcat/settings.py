@@ -6,7 +6,7 @@ Each stage declares its settings in ``<package>/settings.py`` as ``SETTINGS``
 values) adds ready-made entries to any package's table, as data, such as the
 sample site's crawl profile. The registry drives built-in defaults,
 validation of config files and flags, each command's ``--help``, the shipped
-``config.toml`` and the README's configuration table (see cragcat.settings_docs).
+``config.toml`` and the table in docs/configuration.md (see cragcat.settings_docs).
 
 Precedence: built-in defaults < config file < command-line flags.
 """
@@ -14,6 +14,7 @@ Precedence: built-in defaults < config file < command-line flags.
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,7 @@ SETTING_MODULES = (
     "trainer.settings",
     "tagger.settings",
     "samplesite.settings",
+    "review.settings",
 )
 
 CONFIG_ENV = "CRAGCAT_CONFIG"
@@ -81,6 +83,8 @@ class Setting:
         value = _coerce(self.type, value, self.item_type)
         if value is None:
             raise ValueError(self.expected())
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(self.expected() + ", a finite number")  # NaN passes any < or >
         if self.choices and value not in self.choices:
             raise ValueError(self.expected())
         if self.min is not None and value < self.min:
@@ -231,6 +235,9 @@ def read_config(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#x}"
+                          "); save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
 
@@ -271,7 +278,7 @@ def _apply_file(reg: Registry, data: dict, path: Path, values: dict, tables: dic
         setting = reg.settings.get(dotted)
         if setting is None:
             raise ConfigError(f"{path}: unknown setting '{dotted}' "
-                              f"(see the configuration table in README.md)")
+                              f"(see docs/configuration.md)")
         values[dotted] = _checked(setting, dotted, value, path)
 
 

@@ -35,15 +35,16 @@ def crawl_source(catalog, source: Source, fetcher, options: CrawlOptions, tally:
     the run is recorded as finished, or as interrupted when it stopped early."""
     run_id = start_run(catalog, source.source_id)
     frontier = Frontier(source.source_id, run_id)
-    if options.refresh_after is not None:
-        with catalog.transaction() as tx:
+    with catalog.transaction() as tx:
+        if options.refresh_after is not None:
             frontier.requeue_stale(tx, options.refresh_after)
+        frontier.skip_excluded(tx)   # a person's exclusions are never fetched again
     status = "interrupted"
     try:
         asyncio.run(_crawl(catalog, source, frontier, fetcher, options, tally, on_progress))
         status = "finished"
     finally:
-        finish_run(catalog, run_id, status, tally.figures())
+        finish_run(catalog, run_id, status, tally.figures(**source.run_report()))
     return tally
 
 

@@ -166,6 +166,22 @@ class Frontier:
                 RETURNING url""", [self.source_id, *kinds, older_than_seconds]).fetchall()
         return len(rows)
 
+    def count_queued(self, con) -> int:
+        return con.execute("SELECT count(*) FROM pages WHERE source_id = ? AND "
+                           "state = 'queued'", [self.source_id]).fetchone()[0]
+
+    def skip_excluded(self, tx) -> int:
+        """Skip (reason 'excluded') the queued image URLs of photos a person excluded,
+        so a resumed or refreshed crawl never fetches them again."""
+        rows = tx.execute(
+            """UPDATE pages SET state = 'skipped', reason = 'excluded'
+               WHERE kind = 'image' AND state = 'queued'
+                 AND (sha256 IN (SELECT sha256 FROM excluded_photos)
+                      OR url IN (SELECT s.image_url FROM sightings s
+                                 JOIN excluded_photos e USING (sha256)))
+               RETURNING url""").fetchall()
+        return len(rows)
+
     def counts(self, con) -> dict[str, int]:
         rows = con.execute("SELECT state, count(*) FROM pages WHERE source_id = ? "
                            "GROUP BY state", [self.source_id]).fetchall()

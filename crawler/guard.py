@@ -8,7 +8,9 @@ non-global addresses (unless the host is explicitly allowed in the config),
 and then connects to the very address it checked - so a second DNS answer
 cannot slip past. Redirect hops open their connections through the same
 backend, so each hop is checked again. A refusal raises before any socket
-is opened.
+is opened. :class:`GuardedTransport` puts that backend under httpcore's own
+connection pool and hands the pool to httpx, through the public interfaces
+of both libraries only.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from typing import Awaitable, Callable, Iterable, Mapping
+from contextlib import contextmanager
+from typing import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 
 import httpcore
 import httpx
 
 from cragcat.errors import CragcatError
-from crawler.netstream import AsyncioBackend
+from crawler.netstream import AsyncioBackend, ServerHungUp
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -101,7 +104,8 @@ class AddressGuard:
         for address in found:
             kind = why_not_public(address)
             if kind:
-                self._refuse(host, f"{address} is a {kind} address (allow the host in the "
+                article = "an" if kind[0] in "aeiou" else "a"  # "an unspecified address"
+                self._refuse(host, f"{address} is {article} {kind} address (allow the host in the "
                                    "config to crawl it)")
         return found
 
@@ -137,53 +141,83 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-class _LeanPool(httpcore.AsyncConnectionPool):
-    """httpcore's pool with the same decisions made in one pass.
+_HTTPX_ERRORS = {  # httpcore's errors as httpx names them; found along the error's bases
+    httpcore.ConnectTimeout: httpx.ConnectTimeout, httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout, httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.ConnectError: httpx.ConnectError, httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError, httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.TimeoutException: httpx.TimeoutException, httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ProtocolError: httpx.ProtocolError,
+}
 
-    httpcore 1.0 rebuilds a list of every connection for every idle one each time a
-    request starts or ends (quadratic in the pool size); at a crawler's request rate
-    that bookkeeping cost more CPU than parsing the responses.
+
+@contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    """Raise httpcore's transport errors as httpx's, so callers catch one family."""
+    try:
+        yield
+    except tuple(_HTTPX_ERRORS) as exc:
+        kind = next(_HTTPX_ERRORS[cls] for cls in type(exc).__mro__ if cls in _HTTPX_ERRORS)
+        raise kind(str(exc)) from exc
+
+
+class _Body(httpx.AsyncByteStream):
+    """An httpcore response's body as httpx reads it."""
+
+    def __init__(self, response: httpcore.Response):
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors():
+            async for chunk in self._response.aiter_stream():
+                yield chunk
+
+    async def aclose(self) -> None:
+        with _as_httpx_errors():
+            await self._response.aclose()
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """httpx's side of one httpcore connection pool whose every connection the guard opens.
+
+    Built from public parts only: httpcore's own pool, given the guard as its
+    network backend, under httpx's transport interface. The pool holds at most
+    ``max_connections`` (the crawl's requests in flight): it looks at every
+    connection it holds whenever a request starts or ends, so idle extras only
+    cost time.
     """
-
-    def _assign_requests_to_connections(self) -> list:
-        closing = []
-        for connection in list(self._connections):
-            if connection.is_closed():
-                self._connections.remove(connection)
-            elif connection.has_expired():
-                self._connections.remove(connection)
-                closing.append(connection)
-        surplus = len(self._connections) - self._max_keepalive_connections
-        for connection in [c for c in self._connections if c.is_idle()][:max(surplus, 0)]:
-            self._connections.remove(connection)
-            closing.append(connection)
-        for pool_request in [r for r in self._requests if r.is_queued()]:
-            self._assign(pool_request, closing)
-        return closing
-
-    def _assign(self, pool_request, closing: list) -> None:
-        origin = pool_request.request.url.origin
-        reusable = next((c for c in self._connections
-                         if c.can_handle_request(origin) and c.is_available()), None)
-        if reusable is None:
-            if len(self._connections) >= self._max_connections:
-                idle = next((c for c in self._connections if c.is_idle()), None)
-                if idle is None:
-                    return  # stays queued until a connection frees up
-                self._connections.remove(idle)
-                closing.append(idle)
-            reusable = self.create_connection(origin)
-            self._connections.append(reusable)
-        pool_request.assign_to_connection(reusable)
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with the guard's backend under its one connection pool."""
 
     def __init__(self, guard: AddressGuard, max_connections: int = 100,
                  inner: httpcore.AsyncNetworkBackend | None = None):
-        super().__init__(trust_env=False)
-        self._pool = _LeanPool(
+        self._max_connections = max_connections
+        self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=max_connections, max_keepalive_connections=max_connections,
             keepalive_expiry=30.0, network_backend=GuardedBackend(guard, inner))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method, headers=request.headers.raw, content=request.stream,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                             target=url.raw_path),
+            extensions=request.extensions)
+        with _as_httpx_errors():
+            response = await self._send(core_request)
+        return httpx.Response(status_code=response.status, headers=response.headers,
+                              stream=_Body(response), extensions=response.extensions)
+
+    async def _send(self, request: httpcore.Request) -> httpcore.Response:
+        # each hung-up connection is closed by the pool as it fails, so the pool's
+        # size bounds how many a request can meet
+        for _ in range(self._max_connections):
+            try:
+                return await self._pool.handle_async_request(request)
+            except ServerHungUp:
+                continue  # nothing of it was sent: again, on another connection
+        return await self._pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()

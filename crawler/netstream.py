@@ -2,12 +2,16 @@
 
 httpcore's default backend goes through anyio, which costs a cancel scope per
 read and builds a dict of socket attributes (a ``getpeername`` system call
-among them) every time the connection pool asks whether an idle connection
-has been closed by the server - and the pool asks that for every connection
-on every request. On a fast site that bookkeeping costs more CPU than the
-bytes. This backend keeps each connection as an asyncio protocol with a
-receive buffer, so reads are a buffer slice, writes go straight to the
-transport, and "has the server closed it?" is two attribute reads.
+among them) for every idle connection on every request. This backend keeps
+each connection as an asyncio protocol with a receive buffer, so reads are a
+buffer slice and writes go straight to the transport. It speaks only
+httpcore's public network-backend interface.
+
+A server may close a kept-alive connection while it idles in the pool. The
+pool cannot know, so the request is handed to the dead connection; this
+backend notices before writing its first byte and raises
+:class:`ServerHungUp`, and the transport (crawler.guard) sends the request
+again on another connection: nothing of it reached the server.
 
 Only plain TCP and TLS on asyncio are needed by the crawler; the address
 guard (crawler.guard) decides where to connect before this backend is asked.
@@ -25,6 +29,11 @@ import httpcore
 _PAUSE_AT = 4 * 1024 * 1024  # stop reading a socket whose unread bytes pass this
 
 
+class ServerHungUp(httpcore.NetworkError):
+    """The server had closed the connection before a request's first byte was written:
+    the request never reached it and may be sent again on another connection."""
+
+
 class _Connection(asyncio.Protocol):
     """Buffers what the server sends until httpcore reads it."""
 
@@ -36,6 +45,7 @@ class _Connection(asyncio.Protocol):
         self._reader: asyncio.Future | None = None
         self._writable: asyncio.Future | None = None
         self._paused = False
+        self.between_requests = True  # nothing written since the server's last bytes
 
     # -- asyncio's side ----------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -87,11 +97,16 @@ class _Connection(asyncio.Protocol):
             self.transport.resume_reading()
         if not chunk and self.error is not None:
             raise httpcore.ReadError(str(self.error))
+        if chunk:
+            self.between_requests = True
         return chunk  # b"" at the end of the stream
 
     async def send(self, data: bytes) -> None:
+        if self.closed and self.between_requests:
+            raise ServerHungUp("the server closed the connection while it idled")
         if self.closed:
             raise httpcore.WriteError("the server closed the connection")
+        self.between_requests = False
         self.transport.write(data)
         if self._writable is not None:
             await self._writable
@@ -141,8 +156,6 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         connection = self._connection
-        if info == "is_readable":  # asked of idle connections: did the server hang up?
-            return connection.closed or bool(connection.received)
         transport = connection.transport
         if info == "ssl_object":
             return transport.get_extra_info("ssl_object")

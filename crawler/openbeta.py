@@ -22,6 +22,7 @@ from catalog.sightings import Sighting
 from crawler.engine import Discoveries, PageRejected, Request
 from crawler.fetch import Fetched
 from crawler.frontier import Frontier, FrontierItem
+from crawler.grades import parse_grade, parse_route_types
 from crawler.places import ensure_area, ensure_route, ensure_source
 from cragcat.errors import UsageError
 
@@ -113,6 +114,9 @@ class OpenBetaSource:
                     "variables": {"uuid": target[len("area/"):]}}
         return Request(self.api_url, "POST", body)
 
+    def hop_rule(self, item: FrontierItem) -> None:
+        return None  # the API and its media host: only the address guard judges hops
+
     # -- reading answers (worker thread) -------------------------------------------
     def parse(self, item: FrontierItem, fetched: Fetched) -> AreaAnswer:
         try:
@@ -148,8 +152,14 @@ class OpenBetaSource:
             found.follow.append((self.area_key(child["uuid"]), "api", item.depth + 1, item.url,
                                  None))
         for climb in area.get("climbs") or []:
+            grade = _grade(climb)
+            meaning = parse_grade(grade, "ewbank" if (climb.get("grades") or {}).get("ewbank")
+                                  else "")
             ensure_route(tx, self.source_id, climb["uuid"], climb["name"], area_id=area_id,
-                         grade=_grade(climb), route_type=_route_type(climb))
+                         grade=grade, route_type=_route_type(climb),
+                         grade_system=meaning.system if meaning else None,
+                         grade_value=meaning.value if meaning else None,
+                         route_types=_route_types(climb))
         for media in area.get("media") or []:
             found.refs += [(ref, item.depth + 1) for ref in self._refs(tx, media, area)]
 
@@ -187,10 +197,20 @@ class OpenBetaSource:
     def finish(self, tx) -> None:
         """Nothing to link afterwards: OpenBeta names parents by uuid."""
 
+    def run_report(self) -> dict:
+        """No profile, so no profile quality report."""
+        return {}
+
 
 def _grade(climb: dict) -> str | None:
     grades = climb.get("grades") or {}
     return next((v for v in grades.values() if v), None)
+
+
+def _route_types(climb: dict) -> list[str]:
+    """Every type the climb is flagged with, in crawler.grades' small set."""
+    kinds = climb.get("type") or {}
+    return parse_route_types(", ".join(k for k, v in kinds.items() if v))
 
 
 def _route_type(climb: dict) -> str | None:

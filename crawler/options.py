@@ -39,6 +39,9 @@ class CrawlOptions:
     openbeta_api_url: str
     openbeta_media_url: str
     openbeta_area: str
+    engine: str = "local"           # folder source: local | ray
+    ray_address: str = ""           # ray engine: the cluster; empty starts a local one
+    ray_shard: int = 64             # ray engine: files per task
 
     @classmethod
     def from_settings(cls, settings=None, source: str | None = None,
@@ -64,4 +67,5 @@ class CrawlOptions:
             budget=Budget.from_settings(settings), dedup=DedupSettings.from_settings(settings),
             openbeta_api_url=settings["openbeta.api_url"],
             openbeta_media_url=settings["openbeta.media_url"],
-            openbeta_area=settings["openbeta.area"])
+            openbeta_area=settings["openbeta.area"], engine=settings["crawl.engine"],
+            ray_address=settings["crawl.address"], ray_shard=settings["crawl.ray_shard"])

@@ -37,20 +37,27 @@ def ensure_area(tx, source_id: int, external_id: str, name: str,
 def ensure_route(tx, source_id: int, external_id: str, name: str,
                  area_id: int | None = None, grade: str | None = None,
                  route_type: str | None = None, url: str | None = None,
-                 area_url: str | None = None) -> int:
+                 area_url: str | None = None, grade_system: str | None = None,
+                 grade_value: str | None = None, route_types: list[str] | None = None) -> int:
+    """The route's id; ``grade`` and ``route_type`` are the page's text, ``grade_system``,
+    ``grade_value`` and ``route_types`` what they mean (crawler.grades)."""
     row = tx.execute(
         """INSERT INTO routes (source_id, external_id, area_id, name, grade, route_type, url,
-                               area_url)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                               area_url, grade_system, grade_value, route_types)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (source_id, external_id) DO UPDATE SET
                name = excluded.name,
                area_id = coalesce(routes.area_id, excluded.area_id),
                grade = coalesce(routes.grade, excluded.grade),
                route_type = coalesce(routes.route_type, excluded.route_type),
                url = coalesce(routes.url, excluded.url),
-               area_url = coalesce(routes.area_url, excluded.area_url)
+               area_url = coalesce(routes.area_url, excluded.area_url),
+               grade_system = coalesce(routes.grade_system, excluded.grade_system),
+               grade_value = coalesce(routes.grade_value, excluded.grade_value),
+               route_types = coalesce(routes.route_types, excluded.route_types)
            RETURNING route_id""",
-        [source_id, external_id, area_id, name, grade, route_type, url, area_url]).fetchone()
+        [source_id, external_id, area_id, name, grade, route_type, url, area_url,
+         grade_system, grade_value, route_types or None]).fetchone()
     return int(row[0])
 
 

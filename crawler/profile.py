@@ -8,6 +8,7 @@ start URLs in place of the profile's own when given.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -15,7 +16,10 @@ from cragcat.errors import ConfigError, UsageError
 
 SELECTOR_KEYS = ("area_links", "route_links", "next_page", "photo", "photo_img", "caption",
                  "credit", "licence", "area_name", "route_name", "route_grade", "route_type",
-                 "breadcrumb")
+                 "breadcrumb", "strip", "photo_page", "photo_page_caption", "photo_page_credit",
+                 "photo_page_licence")
+# selectors read on a photo's own page, not on the pages that show the photo
+PHOTO_PAGE_KEYS = ("photo_page_caption", "photo_page_credit", "photo_page_licence")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class SiteProfile:
     other_links: bool = False
     area_id_attr: str = ""
     route_id_attr: str = ""
+    area_url_pattern: re.Pattern | None = None   # group 1: the site's own id of an area
+    route_url_pattern: re.Pattern | None = None
+    grade_system: str = ""  # the system of a bare-number grade (22 -> ewbank)
 
     def on_site(self, url: str) -> bool:
         return (urlsplit(url).hostname or "") in self.allowed_hosts
@@ -45,6 +52,12 @@ class SiteProfile:
 
     def selector(self, key: str) -> str:
         return self.selectors.get(key, "")
+
+    def page_selectors(self) -> list[str]:
+        """The selector keys this profile sets that are read on area, route and gallery
+        pages (the quality report counts the pages each matched on)."""
+        return [k for k in SELECTOR_KEYS
+                if self.selectors.get(k) and k not in PHOTO_PAGE_KEYS and k != "strip"]
 
 
 def load_profile(settings, name: str, start: list[str] | None = None) -> SiteProfile:
@@ -70,4 +83,22 @@ def load_profile(settings, name: str, start: list[str] | None = None) -> SitePro
         scope=tuple(entry["scope"]), private_hosts=frozenset(entry["private_hosts"]),
         delay=entry["delay"], concurrency=entry["concurrency"],
         selectors={k: entry[k] for k in SELECTOR_KEYS}, other_links=entry["other_links"],
-        area_id_attr=entry["area_id_attr"], route_id_attr=entry["route_id_attr"])
+        area_id_attr=entry["area_id_attr"], route_id_attr=entry["route_id_attr"],
+        area_url_pattern=_pattern(name, "area_url_pattern", entry["area_url_pattern"]),
+        route_url_pattern=_pattern(name, "route_url_pattern", entry["route_url_pattern"]),
+        grade_system=entry["grade_system"])
+
+
+def _pattern(profile: str, key: str, text: str) -> re.Pattern | None:
+    """A URL pattern whose first group is the site's id; a bad one is a config error."""
+    if not text:
+        return None
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise ConfigError(f"[crawl.profile.{profile}] {key} = {text!r} is not a regular "
+                          f"expression: {exc}") from None
+    if pattern.groups < 1:
+        raise ConfigError(f"[crawl.profile.{profile}] {key} = {text!r} needs a group, "
+                          "(\\d+) for example, around the site's id")
+    return pattern

@@ -1,9 +1,34 @@
 """Settings of the crawl stage: sources, politeness, limits, ingest and dedup."""
 
+import re
+
+import soupsieve
+
 from cragcat.settings import Setting, Table
 from crawler.duration import check_duration_or_empty
 
 SOURCES = ("html", "openbeta", "folder")
+
+
+def check_user_agent(text: str) -> None:
+    """Refuse a User-Agent whose braces name anything but {version} and {contact}
+    (a stray {0} would otherwise fail at the first request)."""
+    try:
+        text.format(version="", contact="")
+    except (IndexError, KeyError, ValueError):
+        raise ValueError("a text whose only {fields} are {version} and {contact} "
+                         "(write {{ and }} for a brace)") from None
+
+
+def check_css(selector: str) -> None:
+    """Refuse a selector soupsieve cannot compile now, not at the first page."""
+    if not selector:
+        return
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError as exc:
+        raise ValueError(f"a CSS selector ({str(exc).splitlines()[0]})") from None
+
 
 SETTINGS = [
     Setting("crawl.source", str, "html", "Where photos come from: an html site described by a "
@@ -19,7 +44,8 @@ SETTINGS = [
             "whoever runs the crawl; it is sent in the User-Agent. Set it before crawling a "
             "real site."),
     Setting("crawl.user_agent", str, "cragcat/{version} (+{contact})", "The User-Agent header; "
-            "{version} and {contact} are filled in. Keep it honest.", flag=""),
+            "{version} and {contact} are filled in. Keep it honest.", flag="",
+            validate=check_user_agent),
     Setting("crawl.max_pages", int, 0, "Stop after fetching this many pages or API calls in "
             "one run (0: no limit).", min=0),
     Setting("crawl.max_images", int, 0, "Stop after this many images in one run (0: no limit).",
@@ -44,6 +70,10 @@ SETTINGS = [
     Setting("crawl.max_pixels", int, 50_000_000, "Largest image accepted, in pixels (width x "
             "height), checked before decoding: the guard against decompression bombs.",
             min=1, flag=""),
+    Setting("crawl.image_seconds", float, 30.0, "Most CPU-bound seconds one image's decode "
+            "and derivative may take in a worker process (a progressive JPEG of thousands of "
+            "scans); past it the image fails with reason too-slow. 0: no limit.", min=0.0,
+            flag=""),
     Setting("crawl.image_workers", int, 2, "Workers for the CPU work of a crawl (image "
             "decode, derivative, hashes; HTML pages), run beside the fetching so that every "
             "core is used.", min=1, max=64,
@@ -51,6 +81,15 @@ SETTINGS = [
     Setting("crawl.image_processes", bool, True, "Run the image workers as processes "
             "(no contention with fetching for Python's lock; costs about a second to "
             "start them); false: threads.", flag=""),
+    Setting("crawl.engine", str, "local", "Folder import: 'local' examines files in this "
+            "machine's image workers; 'ray' shards them across a Ray cluster's tasks (needs "
+            "pip install 'cragcat[ray]' and, on a cluster, a store path every node mounts); "
+            "the rows are committed here either way.", choices=("local", "ray")),
+    Setting("crawl.address", str, "", "Ray engine: the cluster to join (host:port of its "
+            "head, or 'auto'); empty starts a local Ray runtime on this machine's cores."),
+    Setting("crawl.ray_shard", int, 64, "Ray engine: files per Ray task; a task's rows are "
+            "committed in one transaction, and a stopped import redoes at most the shards "
+            "in flight.", min=1, max=100_000, flag=""),
     Setting("crawl.retries", int, 3, "Extra tries after a connection error, timeout, 5xx, 408 "
             "or 429.", min=0, max=20),
     Setting("crawl.backoff", float, 0.5, "Seconds before the first retry; doubled for each "
@@ -79,8 +118,21 @@ SETTINGS = [
 ]
 
 
+def check_pattern(pattern: str) -> None:
+    """Refuse a regular expression that does not compile, when the config loads."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"a regular expression ({exc})") from None
+
+
+# keys of a profile given to _css that hold something other than a CSS selector
+_CHECKS = {"area_url_pattern": check_pattern, "route_url_pattern": check_pattern,
+           "grade_system": None, "area_id_attr": None, "route_id_attr": None}
+
+
 def _css(key: str, help_text: str, default: str = "") -> Setting:
-    return Setting(key, str, default, help_text)
+    return Setting(key, str, default, help_text, validate=_CHECKS.get(key, check_css))
 
 
 PROFILE_SETTINGS = (
@@ -119,12 +171,92 @@ PROFILE_SETTINGS = (
     _css("route_type", "CSS selector of a route's type (sport, trad, boulder) on its page."),
     _css("breadcrumb", "CSS selector of the breadcrumb links, root first (the last one is "
          "the parent area)."),
+    _css("strip", "CSS selector of elements removed before anything is read (edit links, "
+         "icons, a word such as 'Climbing' inside an area's name)."),
+    _css("photo_page", "CSS selector, inside a photo element (or the element itself), of "
+         "the link to the photo's own page; when set, that page is fetched (same hosts, "
+         "scope, robots.txt, delay, max_depth and max_pages as any page) for the photo's "
+         "credit, full caption and licence."),
+    _css("photo_page_caption", "CSS selector of the caption on a photo's own page; it "
+         "replaces the (often truncated) caption of the page that shows the photo."),
+    _css("photo_page_credit", "CSS selector of the credit (photographer) on a photo's own "
+         "page."),
+    _css("photo_page_licence", "CSS selector of the licence on a photo's own page."),
+    _css("area_url_pattern", "Regular expression searched in a page's URL path: a match "
+         "makes the page an area page and its first group is the site's own id of the area "
+         "(areas.external_id), e.g. /area/(\\d+)."),
+    _css("route_url_pattern", "Regular expression searched in a page's URL path: a match "
+         "makes the page a route page and its first group is the site's own id of the "
+         "route (routes.external_id), e.g. /route/(\\d+)."),
+    _css("grade_system", "The grade system of a bare-number grade such as 22 (ewbank or "
+         "uiaa); empty: a bare number is a grade only when the page names its system."),
     _css("area_id_attr", "Attribute of the area name element holding the site's own id "
          "(gallery pages of one area share it); empty: the page URL is the id."),
     _css("route_id_attr", "Attribute of the route name element holding the site's own id; "
          "empty: the page URL is the id."),
 )
 
+# Mountain Project as it has served pages from 2020 to 2024 (tests/data/guidebooks has
+# the pages these selectors are tested on; docs/profiles.md explains each choice).
+# One request at a time and a long delay: robots.txt's Crawl-delay wins when larger.
+MOUNTAIN_PROJECT_PRESET = {
+    "start_urls": ["https://www.mountainproject.com/route-guide"],
+    "allowed_hosts": ["www.mountainproject.com", "mountainproject.com"],
+    "image_hosts": ["cdn2.apstatic.com", "mountainproject.com"],
+    "scope": ["/area/", "/route/", "/photo/"],
+    "delay": 10.0, "concurrency": 1,
+    "area_links": "div.lef-nav-row a",
+    "route_links": "#left-nav-route-table a",
+    # every child area and route is listed on one page: there is no next page to follow
+    "next_page": "",
+    # photo cards (2020: a lazy data-src; 2024: data-src and a caption row) and the
+    # carousel (srcset) of area and route pages
+    "photo": "div.card-with-photo, #photo-carousel .carousel-item",
+    "photo_img": "img",
+    "caption": ".title-row",
+    "area_name": "h1", "route_name": "h1",
+    # the h2 holds every grade system side by side; crawler.grades takes the first
+    "route_grade": "h2.inline-block",
+    "route_type": "table.description-details tr:first-child td:nth-of-type(2)",
+    "breadcrumb": ".mb-half.small.text-warm a",
+    # 'Climbing' after an area's name, the edit icon after a route's
+    "strip": "h1 .hidden-md-down, h1 a, h1 img",
+    # credits and full captions are on each photo's own page, /photo/<id>/<slug>
+    "photo_page": "a.photo-card, a.photo-link",
+    "photo_page_caption": ".photo-detail .photo-caption",
+    "photo_page_credit": ".photo-detail .photo-by a",
+    "photo_page_licence": ".photo-detail a[rel=license]",
+    "area_url_pattern": r"^/area/(\d+)",
+    "route_url_pattern": r"^/route/(\d+)",
+}
+
+# theCrag: areas and routes under /en/climbing/; a crag page shows its phototopos and
+# its route list (paged), a route page its grade, style tags and photos.
+THECRAG_PRESET = {
+    "start_urls": ["https://www.thecrag.com/en/climbing/world"],
+    "allowed_hosts": ["www.thecrag.com"],
+    "image_hosts": ["image.thecrag.com"],
+    "scope": ["/en/climbing/"],
+    "delay": 10.0, "concurrency": 1,
+    "area_links": "div.area .name a",
+    "route_links": "div.route .name a",
+    "next_page": "ul.pagination li.next a",
+    "photo": "div.topo-block, div.photo-item",
+    "photo_img": "img",
+    "caption": ".caption", "credit": ".attribution .author", "licence": "a.licence",
+    "area_name": "h1 .primary-node-name",
+    # a route page's heading has a headline (grade, style); an area's has none
+    "route_name": "div.heading:has(.headline) h1 .primary-node-name",
+    "route_grade": ".headline .r-grade",
+    "route_type": ".headline .tags",
+    "breadcrumb": ".crumbs a",
+    "area_url_pattern": r"/area/(\d+)$",
+    "route_url_pattern": r"/route/(\d+)$",
+    # theCrag shows an Australian grade as a bare number (Ewbank)
+    "grade_system": "ewbank",
+}
+
 TABLES = [Table("crawl.profile", "Site profiles for the html source: one "
                 "[crawl.profile.NAME] table per site (crawl --profile NAME).",
-                PROFILE_SETTINGS)]
+                PROFILE_SETTINGS, presets={"mountainproject": MOUNTAIN_PROJECT_PRESET,
+                                           "thecrag": THECRAG_PRESET})]

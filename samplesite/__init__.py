@@ -5,8 +5,17 @@
         site.url, site.manifest, site.request_log()
 """
 
+from cragcat.extras import require
 from samplesite.build import build_site
 from samplesite.guidebook import SIZES
-from samplesite.server import ServedSite, serve_in_thread
 
 __all__ = ["build_site", "serve_in_thread", "ServedSite", "SIZES"]
+
+
+def __getattr__(name: str):
+    # the server needs the [site] extra; generating a site does not
+    if name in ("serve_in_thread", "ServedSite"):
+        require("site", "serving the sample site")
+        from samplesite import server
+        return getattr(server, name)
+    raise AttributeError(f"module 'samplesite' has no attribute {name!r}")

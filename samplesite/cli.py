@@ -13,11 +13,11 @@ import time
 import click
 
 from cragcat.command import Run, stage_options
+from cragcat.extras import require
 from samplesite.build import build_site
 from samplesite.faults import PLANS
 from samplesite.guidebook import SIZES
 from samplesite.manifest import load_manifest
-from samplesite.server import serve_forever
 
 SIZE_OPTION = click.option("--size", type=click.Choice(list(SIZES)), default="tiny", show_default=True,
                            help="tiny: ~10 routes/60 photos; small: ~60/600; large: 2,000/10,000.")
@@ -63,6 +63,9 @@ def build(run: Run, size: str, seed: int):
 @stage_options("sample_site.cache_dir", "sample_site.workers")
 def serve(run: Run, size: str, seed: int, faults: str, port: int):
     """Serve the site on 127.0.0.1 until Ctrl-C; the first line printed is its URL."""
+    require("site", "sample-site serve")
+    from samplesite.server import serve_forever
+
     site_dir, _ = _build(run, size, seed)
 
     def ready(url: str) -> None:

@@ -9,7 +9,8 @@ from cragcat.command import Run, stage_options
 from cragcat.errors import UsageError
 
 TAG_SETTINGS = ("tag.model", "tag.threshold", "tag.retag", "tag.batch_size", "tag.workers",
-                "tag.threads", "tag.backend", "tag.device")
+                "tag.threads", "tag.backend", "tag.device", "tag.engine", "tag.address",
+                "tag.ray_actors")
 
 
 @click.command(name="tag-catalog")
@@ -22,12 +23,15 @@ def tag_catalog(run: Run):
     tag-catalog --model PATH          another artifact (it is recorded in models)
     tag-catalog --threshold 0.8       a top probability under 0.8 becomes 'other'
     tag-catalog --retag               tag every photo again with this model
+    tag-catalog --engine ray [--address HOST:PORT]
+                                      tag on a Ray cluster (default: a local one)
     """
-    from tagger.run import tag_and_cover, tag_options
+    from tagger.run import ray_options, tag_and_cover, tag_options
 
     with open_configured_catalog(run.settings) as catalog:
         figures = tag_and_cover(catalog, run.settings["tag.model"] or None,
-                                tag_options(run.settings), run.console)
+                                tag_options(run.settings), run.console,
+                                ray_options(run.settings))
     run.console.done("catalog tagged", figures, [
         "report routes_without_cover    routes that need a photographer",
         "report review_queue --limit 20 the photos the model is least sure about",
@@ -41,7 +45,6 @@ def contact_sheet(run: Run, out: str | None, area: str | None) -> None:
 
     if not out:
         raise UsageError("report sheet needs --out DIR: the folder for the HTML pages")
-    open_configured_catalog(run.settings).close()  # create and migrate a new catalog first
     with open_configured_catalog(run.settings, read_only=True) as catalog:
         sheet = write_contact_sheet(catalog, out, area)
     run.console.done("contact sheet written", {

@@ -8,6 +8,14 @@ landscape aspect near 3:2, sharpness, and the source's votes or rating where
 it has them. Sibling routes
 (and their area) avoid showing the same near-duplicate cluster when another
 candidate exists.
+
+A glory tag alone does not make a cover: the model can be sure and wrong on a
+photo unlike any it saw (a butt-shot from a new source). ``CoverSafety`` adds what
+else is known: P(glory) must clear the guard chosen by leave-one-source-out, P(butt)
+must stay low, the margin over the next class must be wide, and no caption of the
+photo's near-duplicate cluster may say it was taken from below ("looking up at",
+"belay view", ...). A route whose only glory-shots fail it keeps no cover rather
+than a doubtful one.
 """
 
 from __future__ import annotations
@@ -16,9 +24,10 @@ import fnmatch
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import partial
 from typing import Iterable
 
-from catalog.classes import GLORY, TOPO
+from catalog.classes import BUTT, GLORY, TOPO
 
 CARD_ASPECT = 1.5          # 3:2, the shape of a route card
 FULL_RESOLUTION = 1000     # short side (px) at which resolution stops adding to the score
@@ -48,8 +57,50 @@ class Candidate:
     sharpness: float | None = None
     votes: int | None = None
     rating: float | None = None   # 0..5 where the source rates photos
+    captions: str = ""            # every caption its near-duplicate cluster was shown with
     licences: tuple[str, ...] = ()  # as its sightings on this route state them
     licence_ok: bool = True       # one of them is allowed by cover.licences
+
+
+# Words in a caption that say the photo looks up at the climber from below or behind.
+BUTT_CAPTION_CUES = ("looking up", "belay view", "belayer's view", "view from the belay",
+                     "from the belay", "from below", "from the ground", "from the base",
+                     "from behind", "rear view", "butt shot", "butt-shot", "view up")
+
+
+@dataclass(frozen=True)
+class CoverSafety:
+    """What a photo tagged glory must also pass to be a cover (all off by default)."""
+
+    min_glory: float = 0.0    # the glory guard: least P(glory)
+    max_butt: float = 1.0     # most P(butt)
+    min_margin: float = 0.0   # least P(glory) minus the next class's probability
+    caption_cues: tuple[str, ...] = ()
+
+
+# The rule tag-catalog applies unless settings say otherwise (tag.cover_* settings);
+# chosen on the leave-one-source-out runs (bench/RESULTS.md, "Real photos, round 2").
+# P(butt) <= 0.01 costs nothing behind the LOSO glory guard and is a second line
+# behind a looser threshold; min_glory stays 0 because a P(glory) floor does not carry
+# from one model to another (each artifact's own guard is its class threshold).
+DEFAULT_COVER_SAFETY = CoverSafety(min_glory=0.0, max_butt=0.01, min_margin=0.0,
+                                   caption_cues=BUTT_CAPTION_CUES)
+
+
+def unsafe_reason(c: Candidate, safety: CoverSafety) -> str | None:
+    """Why a glory-tagged photo may not be a cover, or None when it may."""
+    probs = c.probabilities
+    glory = probs.get(GLORY, 0.0)
+    others = [p for k, p in probs.items() if k != GLORY]
+    if glory < safety.min_glory:
+        return f"glory {glory:.3f} under the guard {safety.min_glory:.3f}"
+    if probs.get(BUTT, 0.0) > safety.max_butt:
+        return f"butt {probs.get(BUTT, 0.0):.3f} over {safety.max_butt:.3f}"
+    if glory - max(others, default=0.0) < safety.min_margin:
+        return f"margin {glory - max(others, default=0.0):.3f} under {safety.min_margin:.3f}"
+    text = c.captions.lower()
+    cue = next((w for w in safety.caption_cues if w in text), None)
+    return f"caption says '{cue}'" if cue else None
 
 
 @dataclass(frozen=True)
@@ -133,10 +184,6 @@ def cover_reason(c: Candidate) -> str:
 
 
 # -- what a route has to offer ------------------------------------------------
-def is_cover_candidate(c: Candidate) -> bool:
-    return c.status == "tagged" and c.predicted == GLORY and c.licence_ok
-
-
 def licence_allowed(licences: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
     """Whether one of a photo's licences matches one of ``patterns`` (shell-style,
     case-insensitive; a photo without a stated licence matches only '*')."""
@@ -156,14 +203,24 @@ def licence_reason(photos: list[Candidate]) -> str | None:
         return f"no cover: only all-rights-reserved photos ({len(glory)} glory-shot(s))"
     return (f"no cover: its {len(glory)} glory-shot(s) are under licences cover.licences "
             f"does not allow ({', '.join(stated)})")
+def is_cover_candidate(c: Candidate, safety: CoverSafety = CoverSafety()) -> bool:
+    return (c.status == "tagged" and c.predicted == GLORY and c.licence_ok
+            and unsafe_reason(c, safety) is None)
 
 
 def is_topo_candidate(c: Candidate) -> bool:
     return c.status == "tagged" and c.predicted == TOPO
 
 
-def no_candidate_reason(photos: list[Candidate], wanted: str) -> str:
+def no_candidate_reason(photos: list[Candidate], wanted: str,
+                        safety: CoverSafety | None = None) -> str:
     """Why a route has no cover (wanted='glory-shot') or no topo (wanted='topo')."""
+    if safety is not None:
+        refused = [r for r in (unsafe_reason(c, safety) for c in photos
+                               if c.status == "tagged" and c.predicted == GLORY) if r]
+        if refused:
+            return (f"its {len(refused)} glory-tagged photo(s) are not safe covers "
+                    f"({refused[0]})")
     if not photos:
         return "no photos on this route"
     if wanted == "glory-shot" and licence_reason(photos):
@@ -209,21 +266,22 @@ def choosing_order(route: Route, options: list[tuple[float, Candidate]]) -> tupl
 
 
 def choose_route_covers(routes: list[Route], photos: dict[int, list[Candidate]],
-                        ) -> dict[int, Choice]:
+                        safety: CoverSafety = CoverSafety()) -> dict[int, Choice]:
     """A cover per route; siblings (same area) avoid each other's clusters."""
+    eligible = partial(is_cover_candidate, safety=safety)
     by_area: dict[int | None, list[Route]] = defaultdict(list)
     for route in routes:
         by_area[route.area_id].append(route)
     chosen: dict[int, Choice] = {}
     for siblings in by_area.values():
-        options = {r.route_id: ranked(photos.get(r.route_id, []), is_cover_candidate,
-                                      cover_score) for r in siblings}
+        options = {r.route_id: ranked(photos.get(r.route_id, []), eligible, cover_score)
+                   for r in siblings}
         order = sorted(siblings, key=lambda r: choosing_order(r, options[r.route_id]))
         used: set[str] = set()
         for route in order:
             choice = pick_avoiding(
                 options[route.route_id], used,
-                no_candidate_reason(photos.get(route.route_id, []), "glory-shot"),
+                no_candidate_reason(photos.get(route.route_id, []), "glory-shot", safety),
                 "shares a near-duplicate cluster with a sibling route's cover "
                 "(no other glory-shot)")
             chosen[route.route_id] = choice
@@ -271,7 +329,8 @@ def area_depths(parents: dict[int, int | None]) -> dict[int, int]:
 
 def choose_area_covers(parents: dict[int, int | None], routes: list[Route],
                        photos: dict[int, list[Candidate]],
-                       route_covers: dict[int, Choice]) -> dict[int, Choice]:
+                       route_covers: dict[int, Choice],
+                       safety: CoverSafety = CoverSafety()) -> dict[int, Choice]:
     """An area's cover is the best glory-shot of its routes, deepest areas first, avoiding
     the clusters of its own routes' covers and its sub-areas' covers where it can."""
     depths = area_depths(parents)
@@ -279,7 +338,7 @@ def choose_area_covers(parents: dict[int, int | None], routes: list[Route],
     chosen: dict[int, Choice] = {}
     for area in sorted(parents, key=lambda a: (-depths[a], a)):
         options = ranked((c for r in under[area] for c in photos.get(r.route_id, [])),
-                         is_cover_candidate, cover_score)
+                         partial(is_cover_candidate, safety=safety), cover_score)
         used = {route_covers[r.route_id].cluster_id for r in routes
                 if r.area_id == area and r.route_id in route_covers}
         used |= {chosen[a].cluster_id for a, p in parents.items() if p == area and a in chosen}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tagger.cover_catalog import choose_covers
+from tagger.covers import BUTT_CAPTION_CUES, CoverSafety
 from tagger.model import load_model
 from tagger.tagging import TagOptions, summary_figures, tag_catalog
 
@@ -15,21 +16,44 @@ def tag_options(settings) -> TagOptions:
                       retag=settings["tag.retag"], batch_size=settings["tag.batch_size"],
                       workers=settings["tag.workers"], threads=settings["tag.threads"],
                       backend=settings["tag.backend"],
-                      device=settings["tag.device"],
+                      device=settings["tag.device"], cover_safety=cover_safety(settings),
                       cover_licences=tuple(settings["cover.licences"]))
 
 
+def cover_safety(settings) -> CoverSafety:
+    """The cover rule's extra checks from the tag.cover_* settings."""
+    return CoverSafety(min_glory=settings["tag.cover_min_glory"],
+                       max_butt=settings["tag.cover_max_butt"],
+                       min_margin=settings["tag.cover_min_margin"],
+                       caption_cues=BUTT_CAPTION_CUES if settings["tag.cover_caption_cues"]
+                       else ())
+
+
+def ray_options(settings):
+    """The Ray engine's options, or None for the local engine (tag.engine)."""
+    if settings["tag.engine"] != "ray":
+        return None
+    from tagger.ray_engine import RayTagOptions
+    return RayTagOptions(settings["tag.address"], settings["tag.ray_actors"])
+
+
 def tag_and_cover(catalog, model_path: str | None, options: TagOptions, console,
-                  ) -> dict[str, Any]:
+                  on_ray=None) -> dict[str, Any]:
     """Tag with the artifact at ``model_path`` (default: the catalog's latest model),
-    then choose every route's cover and topo; return the run's figures."""
+    then choose every route's cover and topo; return the run's figures.
+    ``on_ray`` (RayTagOptions) tags on a Ray cluster instead of in this process."""
     artifact = load_model(catalog, model_path)
     console.info(f"tagging with model {artifact.model_id[:12]} ({artifact.backbone}, "
                  f"threshold {options.threshold or artifact.threshold:g})")
     pending = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
     with console.progress("tagging photos", total=pending) as progress:
-        summary = tag_catalog(catalog, artifact, options, progress)
-    covers = choose_covers(catalog, artifact.model_id, options.cover_licences)
+        if on_ray is None:
+            summary = tag_catalog(catalog, artifact, options, progress)
+        else:
+            from tagger.ray_engine import tag_catalog_on_ray
+            summary = tag_catalog_on_ray(catalog, artifact, options, on_ray, progress)
+    covers = choose_covers(catalog, artifact.model_id, options.cover_safety,
+                           options.cover_licences)
     figures = summary_figures(summary)
     figures.update(routes_with_cover=covers.routes_with_cover,
                    routes_without_cover=covers.routes_without_cover,

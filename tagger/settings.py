@@ -1,6 +1,7 @@
 """Settings of tag-catalog and of `cragcat demo`."""
 
 from cragcat.settings import Setting
+from tagger.covers import DEFAULT_COVER_SAFETY
 
 BACKENDS = ("auto", "eager", "channels_last", "jit", "int8", "onnx", "compile")
 
@@ -36,6 +37,32 @@ SETTINGS = [
             "Licences a photo may have to become a cover, as shell patterns matched without "
             "regard to case (e.g. [\"CC-BY*\", \"CC0*\", \"public domain\"]); a photo "
             "without a stated licence matches only '*'. The default allows every photo."),
+    # -- the cover rule's checks beyond the glory tag (see docs/cover-safety.md)
+    Setting("tag.cover_min_glory", float, DEFAULT_COVER_SAFETY.min_glory,
+            "A glory-tagged photo becomes a cover only with at least this P(glory); 0 leaves "
+            "it to the model's own glory guard (its stricter glory threshold).",
+            min=0.0, max=1.0),
+    Setting("tag.cover_max_butt", float, DEFAULT_COVER_SAFETY.max_butt,
+            "A glory-tagged photo becomes a cover only with at most this P(butt) (1 turns "
+            "the check off).", min=0.0, max=1.0),
+    Setting("tag.cover_min_margin", float, DEFAULT_COVER_SAFETY.min_margin,
+            "A glory-tagged photo becomes a cover only with P(glory) at least this much above "
+            "the next class's probability.", min=0.0, max=1.0),
+    Setting("tag.cover_caption_cues", bool, bool(DEFAULT_COVER_SAFETY.caption_cues),
+            "A glory-tagged photo never becomes a cover when a caption of it or its "
+            "near-duplicates says it looks up from below or behind ('looking up at', "
+            "'belay view', 'from below', ...)."),
+    Setting("tag.engine", str, "local",
+            "Where tagging runs: 'local' in this process, 'ray' on a Ray cluster (one model "
+            "per actor; needs pip install 'cragcat[ray]'); results land in the catalog "
+            "through this process either way.", choices=("local", "ray")),
+    Setting("tag.address", str, "",
+            "Ray engine: the cluster to join (host:port of its head, or 'auto'); empty "
+            "starts a local Ray runtime on this machine's cores."),
+    Setting("tag.ray_actors", int, 0,
+            "Ray engine: model actors; 0 means one per GPU when the cluster has GPUs, "
+            "else one per CPU but one (left to Ray Data's reading and to the merge).", min=0,
+            max=4096),
     Setting("demo.size", str, "small",
             "Sample site the demo crawls: tiny (10 routes, 60 photos) or small "
             "(60 routes, 600 photos).", choices=("tiny", "small")),

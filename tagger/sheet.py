@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from cragcat.console import printable
 from cragcat.errors import UsageError
 
 STYLE = """
@@ -55,7 +56,8 @@ class SheetSummary:
 
 def e(text) -> str:
     """Escape crawled text for HTML (quotes too: it may land in an attribute)."""
-    return html.escape("" if text is None else str(text), quote=True)
+    # control and bidi override characters are dropped: a credit cannot reorder the page
+    return html.escape("" if text is None else printable(str(text)), quote=True)
 
 
 def safe_link(url: str | None, text: str) -> str:
@@ -89,7 +91,7 @@ def route_photos(catalog, area_id: int) -> dict[int, list[SheetPhoto]]:
                   any_value(s.licence)
            FROM sightings s JOIN routes r ON r.route_id = s.route_id
            JOIN photo_tags p ON p.sha256 = s.sha256
-           WHERE r.area_id = ? AND p.sha256 NOT IN (SELECT sha256 FROM excluded_photos)
+           WHERE r.area_id = ? AND s.sha256 NOT IN (SELECT sha256 FROM excluded_photos)
            GROUP BY ALL
            ORDER BY p.predicted_class, p.confidence DESC, p.sha256""", [area_id])
     photos: dict[int, list[SheetPhoto]] = defaultdict(list)
@@ -121,9 +123,10 @@ def figure(photo: SheetPhoto, thumb: ThumbnailCopier, css: str = "") -> str:
              if src else '<div class="missing">no image</div>')
     label = photo.predicted or photo.status
     confidence = f" {photo.confidence:.2f}" if photo.confidence is not None else ""
-    caption = f"<br>{e(photo.caption)}" if photo.caption else ""
+    # <bdi>: a right-to-left caption or credit shows in its own direction, not the page's
+    caption = f"<br><bdi>{e(photo.caption)}</bdi>" if photo.caption else ""
     # Licence and credit beside every photo: a person choosing a cover sees what it may be used for.
-    rights = " · ".join(e(part) for part in (photo.credit, photo.licence) if part)
+    rights = " · ".join(f"<bdi>{e(part)}</bdi>" for part in (photo.credit, photo.licence) if part)
     credit = f"<br><i>{rights}</i>" if rights else ""
     return (f'<figure class="{e(css)}">{image}<figcaption><span class="class {e(label)}">'
             f"{e(label)}{confidence}</span>{caption}{credit}</figcaption></figure>")
@@ -141,9 +144,9 @@ def route_section(route: tuple, photos: list[SheetPhoto], covers: dict, thumb) -
                      f'<p class="reason">cover: {e(cover_reason)}</p>')
     else:
         parts.append(f'<p class="reason">no cover: {e(cover_reason)}</p>')
-    topos = sorted((p for p in photos if p.predicted == "topo"),
+    topos = sorted((p for p in photos if p.predicted == "topo" or p.sha256 == topo_sha),
                    key=lambda p: (p.sha256 != topo_sha, -(p.confidence or 0)))
-    others = [p for p in photos if p.predicted != "topo" and p.sha256 != cover_sha]
+    others = [p for p in photos if p not in topos and p.sha256 != cover_sha]
     for title, group in (("topos", topos), ("other photos", others)):
         if group:
             parts.append(f"<h3>{title} ({len(group)})</h3><div class=\"row\">"
@@ -166,14 +169,25 @@ def sub_area_links(catalog, area_id: int, written: set[int]) -> str:
     return f"<p>Sub-areas: {' · '.join(links)}</p>" if links else ""
 
 
+def chosen_covers(catalog, area_id: int) -> dict[tuple[int, str], tuple[str | None, str]]:
+    """(route, kind) -> (photo, reason) as route_cards shows them: a person's pin or
+    reject wins over the model's suggestion, and excluded photos are gone."""
+    covers = {}
+    for route_id, cover, reason, topo, topo_reason in catalog.query(
+            "SELECT c.route_id, cover_sha256, cover_reason, topo_sha256, topo_reason "
+            "FROM route_cards c JOIN routes r USING (route_id) WHERE r.area_id = ?", [area_id]):
+        covers[(route_id, "cover")] = (cover, reason)
+        covers[(route_id, "topo")] = (topo, topo_reason)
+    return covers
+
+
 def area_page(catalog, area: tuple, model_id: str, thumb, written: set[int],
               ) -> tuple[str, int, int]:
     """An area's HTML, its number of routes and of photos."""
     area_id, name, path, url = area
     routes = catalog.query("SELECT route_id, name, grade, url FROM routes WHERE area_id = ? "
                            "ORDER BY name, route_id", [area_id])
-    covers = {(r, k): (s, reason) for r, k, s, reason in catalog.query(
-        "SELECT route_id, kind, sha256, reason FROM route_covers WHERE model_id = ?", [model_id])}
+    covers = chosen_covers(catalog, area_id)
     photos = route_photos(catalog, area_id)
     sections = [route_section(route, photos.get(route[0], []), covers, thumb) for route in routes]
     source = f"<p>{safe_link(url, 'this area on its site')}</p>" if url else ""
@@ -191,7 +205,8 @@ def area_cover(catalog, area_id: int, model_id: str, thumb) -> str:
            FROM area_covers c LEFT JOIN photo_tags p ON p.sha256 = c.sha256
            LEFT JOIN (SELECT sha256, any_value(credit) AS credit, any_value(licence) AS licence
                       FROM sightings GROUP BY sha256) s ON s.sha256 = c.sha256
-           WHERE c.area_id = ? AND c.model_id = ?""", [area_id, model_id])
+           WHERE c.area_id = ? AND c.model_id = ?
+             AND c.sha256 NOT IN (SELECT sha256 FROM excluded_photos)""", [area_id, model_id])
     if row is None:
         return ""
     if row[0] is None:

@@ -19,6 +19,7 @@ import torch
 from catalog.classes import OTHER
 from cragcat.cores import spare_cores
 from tagger.backend import Backend, choose_backend, pick_device
+from tagger.covers import DEFAULT_COVER_SAFETY, CoverSafety
 from tagger.loader import Batch, Photo, photo_loader
 from tagger.model import photo_transform, pixels_for_model, register_model
 
@@ -41,6 +42,7 @@ class TagOptions:
     backend: str = "auto"
     device: str = "auto"
     cover_licences: tuple[str, ...] = ("*",)  # which photos may be covers (cover.licences)
+    cover_safety: CoverSafety = DEFAULT_COVER_SAFETY  # what a glory tag needs to be a cover
 
 
 @dataclass

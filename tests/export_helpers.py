@@ -37,5 +37,5 @@ def build_crag(catalog_path, cover_licences=("*",)):
                    "FROM images WHERE sha256 IN (?, ?)", [sha["glory"], sha["glory2"]])
     artifact = ColourArtifact()
     tag_catalog(catalog, artifact, TagOptions(workers=0, backend="eager"))
-    choose_covers(catalog, artifact.model_id, cover_licences)
+    choose_covers(catalog, artifact.model_id, licences=cover_licences)
     return catalog, sha

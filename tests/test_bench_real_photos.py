@@ -84,15 +84,15 @@ def test_photo_tags_has_one_row_per_canonical_image_with_human_labels(bench_run)
         assert confidence == pytest.approx(max(dict(probabilities).values()), abs=1e-3)
 
 
-def test_readme_accuracy_query_matches_the_benchmark(bench_run):
+def test_documented_accuracy_query_matches_the_benchmark(bench_run):
     plan, results = bench_run
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "real-photos.md").read_text(encoding="utf-8")
     query = re.search(r"<!-- photo_tags accuracy -->\s*```sql\n(.*?)```", text, re.S)
-    assert query, "README.md lacks the photo_tags accuracy query"
+    assert query, "docs/real-photos.md lacks the photo_tags accuracy query"
     catalog = open_catalog(plan.work / "model-a.duckdb", read_only=True,
                            store=plan.work / "master-store")
     try:
-        # The README's query over every labelled photo; restrict it to the test split here.
+        # The documented query over every labelled photo; restrict it to the test split here.
         sql = query[1].replace("FROM photo_tags\n", "FROM photo_tags JOIN splits USING (sha256)\n")
         sql = sql.replace("\nWHERE ", "\nWHERE split = 'test' AND ")
         photos, accuracy, *_ = catalog.query_one(sql)

@@ -2,7 +2,9 @@
 
 from crawler.html import absolute, image_url, largest_srcset, parse_page
 from crawler.profile import SiteProfile
-from crawler.settings import SAMPLE_PRESET
+from samplesite.settings import PRESETS
+
+SAMPLE_PRESET = PRESETS["crawl.profile"]["sample"]  # the sample site ships its profile
 
 PROFILE = SiteProfile("sample", ("http://127.0.0.1/",), frozenset({"127.0.0.1"}), frozenset(),
                       ("/",), frozenset(), 0.0, 1,
@@ -66,3 +68,39 @@ def test_an_img_without_a_usable_source_is_skipped():
     from bs4 import BeautifulSoup
     img = BeautifulSoup('<img src="data:image/png;base64,AAAA">', "lxml").img
     assert image_url(img, "http://h/") is None
+
+
+def _with(**changes) -> SiteProfile:
+    return PROFILE.__class__(**{**PROFILE.__dict__, **changes})
+
+
+def test_url_patterns_decide_the_kind_and_give_the_sites_id():
+    import re
+    profile = _with(route_url_pattern=re.compile(r"^/routes/(\w+)/"), route_id_attr="")
+    found = parse_page(profile, "http://127.0.0.1/routes/lazy/", ROUTE_PAGE)
+    assert (found.kind, found.external_id) == ("route", "lazy")
+
+
+def test_stripped_furniture_is_not_part_of_a_name():
+    profile = _with(selectors={**PROFILE.selectors, "strip": "h1 .hidden"})
+    page = ROUTE_PAGE.replace(b"Lazy &lt;Flake&gt;</h1>",
+                              b"Lazy &lt;Flake&gt; <span class='hidden'>Climbing</span></h1>")
+    assert parse_page(profile, "http://127.0.0.1/routes/lazy/", page).name == "Lazy <Flake>"
+
+
+def test_a_photo_page_link_is_found_inside_the_photo_or_as_the_photo_itself():
+    page = b"""<html><body><h1 class="route-name">R</h1>
+    <a class="photo card" href="/photo/1/a"><img data-src="/p/1.jpg"></a>
+    <div class="photo"><img src="/p/2.jpg"><a class="more" href="/photo/2/b">more</a></div>
+    <div class="photo"><img src="/p/3.jpg"></div></body></html>"""
+    profile = _with(selectors={**PROFILE.selectors, "photo": ".photo",
+                               "photo_page": "a.card, a.more"})
+    found = parse_page(profile, "http://127.0.0.1/routes/r/", page)
+    assert [p.page for p in found.photos] == ["http://127.0.0.1/photo/1/a",
+                                              "http://127.0.0.1/photo/2/b", None]
+
+
+def test_the_page_records_which_selectors_matched():
+    found = parse_page(PROFILE, "http://127.0.0.1/routes/lazy/", ROUTE_PAGE)
+    assert {"route_name", "photo", "caption", "next_page", "breadcrumb"} <= found.matched
+    assert "area_name" not in found.matched and "area_links" not in found.matched

@@ -28,15 +28,16 @@ def test_every_query_validates_against_the_real_schema(name):
     assert not errors, [e.message for e in errors]
 
 
-def crawl_openbeta(site, catalog_path, tmp_path, area):
+def crawl_openbeta(site, catalog_path, tmp_path, area, exit_code=0):
     config = tmp_path / "ob.toml"
     config.write_text(CONFIG)
     result = CliRunner().invoke(crawl, [
         "--source", "openbeta", "--api-url", site.url + "graphql",
         "--media-url", site.url + "media", "--area", area, "--catalog", str(catalog_path),
         "--config", str(config), "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output.strip().splitlines()[-1])
+    assert result.exit_code == exit_code, result.output
+    return json.loads(next(line for line in reversed(result.output.strip().splitlines())
+                           if line.startswith("{")))
 
 
 def api_images(manifest):
@@ -53,6 +54,12 @@ def test_a_crawl_from_the_root_area_by_name(tiny_site, catalog_path, tmp_path):
     assert figures["images_new"] == len(api_images(manifest)) and figures["images_failed"] == 0
     routes = dict(catalog.query("SELECT external_id, name FROM routes"))
     assert routes == {r["uuid"]: r["name"] for r in manifest["routes"]}
+    grades = {r[0]: (r[1], r[2], list(r[3])) for r in catalog.query(
+        "SELECT external_id, grade_system, grade_value, route_types FROM routes")}
+    systems, types = {"vscale": "v"}, {"tr": "top rope"}  # the API's names; the rest agree
+    assert grades == {r["uuid"]: (systems.get(r["grade_system"], r["grade_system"]),
+                                  r["grade"], [types.get(r["type"], r["type"])])
+                      for r in manifest["routes"]}
     parents = dict(catalog.query("SELECT a.external_id, p.external_id FROM areas a "
                                  "LEFT JOIN areas p ON p.area_id = a.parent_id"))
     assert parents == {a["uuid"]: a["parent"] for a in manifest["areas"]}
@@ -74,7 +81,8 @@ def test_a_crawl_from_a_sub_area_by_uuid_stays_inside_it(tiny_site, catalog_path
 
 
 def test_an_unknown_area_name_is_a_recorded_failure(tiny_site, catalog_path, tmp_path):
-    figures = crawl_openbeta(tiny_site, catalog_path, tmp_path, "Nowhere Crag")
+    # a crawl that fetched nothing exits 1 with the reason (and its figures)
+    figures = crawl_openbeta(tiny_site, catalog_path, tmp_path, "Nowhere Crag", exit_code=1)
     assert figures["failures"] == {"no-such-area": 1} and figures["images_new"] == 0
 
 

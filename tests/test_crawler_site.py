@@ -135,6 +135,16 @@ def test_the_area_tree_and_routes_are_recorded(chaos_crawl):
                           if r["uuid"] in placed)
 
 
+def test_route_grades_and_types_are_read_as_data(chaos_crawl):
+    site, _, _, catalog = chaos_crawl
+    found = {r[0]: (r[1], r[2], list(r[3] or [])) for r in catalog.query(
+        "SELECT external_id, grade_system, grade_value, route_types FROM routes")}
+    systems, types = {"vscale": "v"}, {"tr": "top rope"}
+    expected = {r["uuid"]: (systems.get(r["grade_system"], r["grade_system"]), r["grade"],
+                            [types.get(r["type"], r["type"])]) for r in site.manifest["routes"]}
+    assert found and all(found[uuid] == expected[uuid] for uuid in found)
+
+
 def test_a_second_crawl_of_an_unchanged_site_adds_nothing(tiny_site, catalog_path, tmp_path):
     run_crawl(tiny_site, catalog_path, tmp_path)
     catalog = open_catalog(catalog_path)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("cragcat", "catalog", "crawler", "trainer", "tagger", "samplesite")
+PACKAGES = ("cragcat", "catalog", "crawler", "trainer", "tagger", "samplesite", "review")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

@@ -5,8 +5,9 @@ import pytest
 from catalog import open_catalog
 from tagger.cover_catalog import choose_covers
 from tagger.cover_check import check_covers
-from tagger.covers import (Candidate, Route, aspect_score, choose_area_covers,
-                           choose_route_covers, choose_route_topos, cover_score)
+from tagger.covers import (BUTT_CAPTION_CUES, Candidate, CoverSafety, Route, aspect_score,
+                           choose_area_covers, choose_route_covers, choose_route_topos,
+                           cover_score, unsafe_reason)
 from tagger.tagging import TagOptions, tag_catalog
 from tests.tagger_helpers import ColourArtifact, add_area, add_photo, add_route, add_sighting
 
@@ -166,3 +167,51 @@ def test_cover_check_against_ground_truth(crag):
     assert (check.routes_with_cover, check.true_glory_covers) == (2, 1)
     assert check.routes_with_true_glory == 2 and check.precision == 0.5
     assert check.wrong_covers == [(2, sha["own"], "butt")]
+
+
+def sure_but_wrong(route, sha, glory=0.97, butt=0.03, captions=""):
+    """A butt-shot from a new source that the model tagged glory."""
+    return Candidate(route, sha, sha, "tagged", "glory",
+                     {"glory": glory, "butt": butt, "topo": 1 - glory - butt}, 1500, 1000,
+                     captions=captions)
+
+
+def test_cover_safety_refuses_a_glory_tag_the_other_signs_doubt():
+    safety = CoverSafety(min_glory=0.99, max_butt=0.02, min_margin=0.9,
+                         caption_cues=BUTT_CAPTION_CUES)
+    assert "under the guard" in unsafe_reason(sure_but_wrong(1, "a", 0.98, 0.01), safety)
+    assert "butt 0.030 over" in unsafe_reason(sure_but_wrong(1, "b", 0.995, 0.03), safety)
+    loose = CoverSafety(min_margin=0.9)
+    assert "margin" in unsafe_reason(sure_but_wrong(1, "c", 0.94, 0.06), loose)
+    cue = sure_but_wrong(1, "d", 0.999, 0.0, captions="Anna on Zebra | Belay view of the crux")
+    assert unsafe_reason(cue, safety) == "caption says 'belay view'"
+    assert unsafe_reason(sure_but_wrong(1, "e", 0.999, 0.0), safety) is None
+
+
+def test_a_route_keeps_no_cover_rather_than_a_doubtful_one():
+    safety = CoverSafety(max_butt=0.02)
+    photos = {1: [sure_but_wrong(1, "doubtful", 0.97, 0.03), photo(1, "t", "topo")],
+              2: [sure_but_wrong(2, "doubtful-2", 0.97, 0.03),
+                  sure_but_wrong(2, "clean", 0.96, 0.001)]}
+    routes = [Route(1, 10), Route(2, 10)]
+    assert choose_route_covers(routes, photos)[1].sha256 == "doubtful"  # the plain rule
+    covers = choose_route_covers(routes, photos, safety)
+    assert covers[1].sha256 is None
+    assert covers[1].reason == ("its 1 glory-tagged photo(s) are not safe covers "
+                                "(butt 0.030 over 0.020)")
+    assert covers[2].sha256 == "clean"
+    areas = choose_area_covers({10: None}, routes, photos, covers, safety)
+    assert areas[10].sha256 == "clean"
+
+
+def test_a_caption_on_any_copy_rules_the_photo_out_on_every_route(crag):
+    catalog, sha = crag
+    with catalog.transaction() as tx:  # route 2's copy of the shared photo, captioned
+        add_sighting(tx, sha["copy"], None, 1, caption="Looking up at Sam on the roof")
+    artifact = ColourArtifact()
+    tag_catalog(catalog, artifact, TagOptions(batch_size=8, workers=0, backend="eager"))
+    choose_covers(catalog, artifact.model_id, CoverSafety(caption_cues=BUTT_CAPTION_CUES))
+    covers = dict(catalog.query("SELECT route_id, sha256 FROM route_covers "
+                                "WHERE kind = 'cover' AND model_id = ?", [artifact.model_id]))
+    assert covers[1] is None  # its only photo's cluster was captioned "looking up at"
+    assert covers[2] == sha["own"]

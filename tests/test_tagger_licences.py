@@ -56,7 +56,8 @@ def test_sheet_and_route_cards_show_licence_and_credit(catalog_path, tmp_path):
     assert (card["topo_licence"], card["topo_credit"]) == ("CC0 1.0", "Bob")
     write_contact_sheet(catalog, tmp_path / "sheet")
     page = (tmp_path / "sheet" / "area-1.html").read_text()
-    assert "Ann · CC BY 4.0" in page and "Bob · CC0 1.0" in page
+    assert "<bdi>Ann</bdi> · <bdi>CC BY 4.0</bdi>" in page
+    assert "<bdi>Bob</bdi> · <bdi>CC0 1.0</bdi>" in page
     assert "All rights reserved" in page
 
 

@@ -91,6 +91,7 @@ def test_report_sheet_command(crag, tmp_path):
 
 
 def test_a_catalog_without_tags_says_what_to_run(catalog_path, tmp_path):
+    open_catalog(catalog_path).close()
     result = CliRunner().invoke(report, ["sheet", "--out", str(tmp_path / "s"),
                                          "--catalog", str(catalog_path)])
     assert result.exit_code == 2 and "run tag-catalog first" in result.output

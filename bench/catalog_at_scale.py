@@ -1,0 +1,198 @@
+"""A simulated 10-million-photo catalog: build it with bulk SQL, time what people run on it.
+
+    nice -n 10 python bench/catalog_at_scale.py                 # 10M images, 12M sightings
+    nice -n 10 python bench/catalog_at_scale.py --images 1000000 --sightings 1200000
+
+Synthetic rows only (no image files): images (one in ten a near-duplicate of the
+one before), sightings over 300,000 routes in 20,000 crags, one model's tags on
+every canonical image but the last million, human labels on one image in a
+hundred. Times: the file size, every named report (its first 100 rows, as
+``report NAME --limit 100`` shows them, and all its rows counted), route_cards
+for one crag, the review_queue's top 100, photo_tags accuracy by SQL, the cover
+choice for all routes, and merging a million tagging results the way
+``tag-catalog --engine ray`` does. The catalog lives under --work (default
+/tmp) and is deleted at the end. A query over --limit-s seconds is interrupted
+and reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from catalog import open_catalog  # noqa: E402
+from catalog.reports import available_reports  # noqa: E402
+from tagger.cover_catalog import choose_covers  # noqa: E402
+from tagger.ray_engine import MERGE_ROWS, export_work, merge_results  # noqa: E402
+from tagger.tagging import TagSummary  # noqa: E402
+
+MODEL = "5" * 64
+CLASSES = ["glory", "butt", "topo"]
+
+
+def build(catalog, images: int, sightings: int, routes: int, untagged: int) -> None:
+    """Every table filled by a few bulk INSERT ... SELECT statements."""
+    crags = max(1, routes // 15)
+    sql = f"""
+    INSERT INTO sources (source_id, kind, name, base_url)
+        VALUES (1, 'html', 'simulated', 'http://127.0.0.1/');
+    INSERT INTO areas (area_id, source_id, external_id, name, parent_id, path)
+        SELECT i, 1, 'a' || i, 'Region ' || i, NULL, 'Region ' || i FROM range(1, 51) t(i);
+    INSERT INTO areas (area_id, source_id, external_id, name, parent_id, path)
+        SELECT 50 + i, 1, 'a' || (50 + i), 'Crag ' || i, 1 + i % 50,
+               'Region ' || (1 + i % 50) || ' > Crag ' || i FROM range(1, {crags} + 1) t(i);
+    INSERT INTO routes (route_id, source_id, external_id, area_id, name, grade, url)
+        SELECT i, 1, 'r' || i, 51 + i % {crags}, 'Route ' || i, '6a',
+               'http://127.0.0.1/route/' || i FROM range(1, {routes} + 1) t(i);
+    INSERT INTO images (sha256, bytes, format, width, height, mode, phash, cluster_id,
+                        is_canonical, original_path, derivative_path, sharpness, first_seen)
+        SELECT sha256(i::VARCHAR), 150000 + i % 500000, 'JPEG', 1200 + (i % 7) * 100, 800,
+               'RGB', hash(i), sha256((i - (i % 10 = 9)::INT)::VARCHAR), i % 10 <> 9,
+               'originals/' || i || '.jpg', 'derivatives/' || i || '.jpg',
+               50 + hash(i * 3) % 500, TIMESTAMP '2026-01-01' + to_seconds(i)
+        FROM range({images}) t(i);
+    INSERT INTO sightings (sighting_id, sighting_key, sha256, source_id, image_url, page_url,
+                           area_id, route_id, caption, credit, votes)
+        SELECT i, sha256('s' || i), sha256((i % {images})::VARCHAR), 1,
+               'http://127.0.0.1/img/' || i || '.jpg',
+               'http://127.0.0.1/route/' || (1 + hash(i * 7) % {routes}),
+               (51 + (1 + hash(i * 7) % {routes}) % {crags})::INTEGER,
+               CASE WHEN i % 20 <> 0 THEN (1 + hash(i * 7) % {routes})::INTEGER END,
+               'photo ' || i, 'climber ' || (i % 5000), (hash(i * 11) % 40)::INTEGER
+        FROM range({sightings}) t(i);
+    INSERT INTO labels (sha256, label, origin)
+        SELECT sha256(i::VARCHAR), ['glory', 'butt', 'topo'][(1 + hash(i) % 3)::BIGINT], 'folder'
+        FROM range(0, {images}, 100) t(i);
+    INSERT INTO models (model_id, path, backbone, classes, threshold)
+        VALUES ('{MODEL}', 'models/sim.safetensors', 'efficientnet_lite0',
+                ['glory', 'butt', 'topo'], 0.5);
+    INSERT INTO tag_runs (run_id, model_id, status, backend) VALUES (1, '{MODEL}', 'finished', 'onnx');
+    INSERT INTO tags (sha256, model_id, status, class, confidence, probabilities, run_id)
+        SELECT sha256, '{MODEL}', 'tagged', CASE WHEN p[1] >= 0.5 THEN
+                   ['glory', 'butt', 'topo'][list_position(p, list_max(p))::BIGINT] ELSE 'other' END,
+               list_max(p), map(['glory', 'butt', 'topo'], p), 1
+        FROM (SELECT sha256(i::VARCHAR) AS sha256,
+                     CASE WHEN hash(i) % 3 = 0 THEN [0.80, 0.15, 0.05]::DOUBLE[]
+                          WHEN hash(i) % 3 = 1 THEN [0.10, 0.60, 0.30]::DOUBLE[]
+                          ELSE [0.20, 0.35, 0.45]::DOUBLE[] END AS p
+              FROM range({images - untagged}) t(i) WHERE i % 10 <> 9);
+    CHECKPOINT;
+    """
+    for statement in filter(str.strip, sql.split(";")):
+        catalog.con.execute(statement)
+
+
+class Timer:
+    """Time SQL with a limit: a query past ``limit_s`` is interrupted, not waited for."""
+
+    def __init__(self, catalog, limit_s: float):
+        self.catalog, self.limit_s, self.figures = catalog, limit_s, {}
+
+    def sql(self, name: str, sql: str, first: int | None = None):
+        watchdog = threading.Timer(self.limit_s, self.catalog.con.interrupt)
+        started, cpu = time.perf_counter(), time.process_time()
+        watchdog.start()
+        try:
+            cursor = self.catalog.con.execute(sql)
+            rows = cursor.fetchmany(first) if first else cursor.fetchall()
+            self.figures[name] = self._seconds(started, cpu)
+        except Exception as exc:  # an interrupted query: recorded, not fatal
+            self.figures[name] = f"> {self.limit_s:g} s ({type(exc).__name__})"
+            rows = None
+        finally:
+            watchdog.cancel()
+        print(f"  {name:<48} {self.figures[name]}", flush=True)
+        return rows
+
+    @staticmethod
+    def _seconds(started: float, cpu: float) -> str:
+        """Wall seconds and CPU seconds over all threads: on a shared machine the
+        second says what the work costs, the first what someone waited."""
+        return (f"{time.perf_counter() - started:.3f} s wall, "
+                f"{time.process_time() - cpu:.3f} s CPU")
+
+    def step(self, name: str, function):
+        started, cpu = time.perf_counter(), time.process_time()
+        result = function()
+        self.figures[name] = self._seconds(started, cpu)
+        print(f"  {name:<48} {self.figures[name]}", flush=True)
+        return result
+
+
+def time_reports(timer: Timer) -> None:
+    for name in sorted(available_reports()):
+        timer.sql(f"report {name} (first 100 rows)", f"SELECT * FROM {name}", first=100)
+        timer.sql(f"report {name} (all rows, counted)", f"SELECT count(*) FROM {name}")
+    timer.sql("route_cards for one crag", "SELECT * FROM route_cards WHERE area = 'Crag 123'")
+    timer.sql("review_queue top 100", "SELECT * FROM review_queue LIMIT 100")
+    timer.sql("photo_tags accuracy by SQL",
+              "SELECT avg((human_label = predicted_class)::INTEGER) FROM photo_tags "
+              "WHERE human_label IS NOT NULL AND status = 'tagged'")
+
+
+def merge_million(catalog, timer: Timer, work: Path, rows: int) -> None:
+    """Export the untagged photos as tag-catalog --engine ray does, merge random results."""
+    pending, _ = timer.step("tagging work list export", lambda: export_work(
+        catalog, MODEL, False, work))
+    import pyarrow.parquet as pq
+    shas = pq.read_table(work, columns=["sha256"]).column("sha256").to_numpy(zero_copy_only=False)
+    rng = np.random.default_rng(0)
+    summary = TagSummary(2, MODEL)
+    artifact = type("Sim", (), {"classes": CLASSES, "meta": {}})()
+
+    def merge() -> None:
+        for start in range(0, min(rows, pending), MERGE_ROWS):
+            part = shas[start:start + MERGE_ROWS]
+            probabilities = rng.dirichlet([1.0] * 3, size=len(part)).astype(np.float32)
+            merge_results(catalog, summary, {"sha256": part, "probabilities": probabilities,
+                                             "reason": np.array([""] * len(part), dtype=object)},
+                          artifact, 0.5)
+    timer.step(f"tagging merge of {min(rows, pending):,} results ({MERGE_ROWS}/txn)", merge)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=10_000_000)
+    parser.add_argument("--sightings", type=int, default=12_000_000)
+    parser.add_argument("--routes", type=int, default=300_000)
+    parser.add_argument("--merge", type=int, default=1_000_000)
+    parser.add_argument("--work", default="/tmp")
+    parser.add_argument("--limit-s", type=float, default=300.0)
+    parser.add_argument("--skip-covers", action="store_true")
+    parser.add_argument("--out", default="", help="write the figures here as JSON")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    folder = Path(args.work) / f"cragcat-scale-{args.images}"
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        with open_catalog(folder / "catalog.duckdb") as catalog:
+            timer = Timer(catalog, args.limit_s)
+            print(f"{args.images:,} images, {args.sightings:,} sightings, {args.routes:,} routes")
+            timer.step("build (bulk SQL)", lambda: build(catalog, args.images, args.sightings,
+                                                          args.routes, args.merge))
+            timer.figures["file MB"] = round((folder / "catalog.duckdb").stat().st_size / 1e6)
+            print(f"  file size: {timer.figures['file MB']} MB", flush=True)
+            time_reports(timer)
+            if not args.skip_covers:
+                timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
+            merge_million(catalog, timer, folder / "work.parquet", args.merge)
+            catalog.con.execute("CHECKPOINT")
+            timer.figures["file MB after"] = round(
+                (folder / "catalog.duckdb").stat().st_size / 1e6)
+        if args.out:
+            Path(args.out).write_text(json.dumps(timer.figures, indent=1))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
