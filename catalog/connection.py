@@ -246,12 +246,15 @@ def _migrate(catalog: Catalog) -> None:
         applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""")
     con.execute("INSERT OR IGNORE INTO cragcat_meta VALUES ('app', ?)", [APP_NAME])
     applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    for version, name, sql in migrations():
-        if version in applied:
-            continue
+    fresh = [m for m in migrations() if m[0] not in applied]
+    for version, name, sql in fresh:
         with catalog.transaction() as tx:
             tx.execute(sql)
             tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                        [version, name])
+    if fresh:  # the schema changed: every table and column gets its comment again
+        with catalog.transaction() as tx:
+            tx.execute(resources.files("catalog").joinpath("schema_comments.sql")
+                       .read_text(encoding="utf-8"))
     with catalog.transaction() as tx:
         create_report_views(tx)

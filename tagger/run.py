@@ -16,7 +16,8 @@ def tag_options(settings) -> TagOptions:
                       retag=settings["tag.retag"], batch_size=settings["tag.batch_size"],
                       workers=settings["tag.workers"], threads=settings["tag.threads"],
                       backend=settings["tag.backend"],
-                      device=settings["tag.device"], cover_safety=cover_safety(settings))
+                      device=settings["tag.device"], cover_safety=cover_safety(settings),
+                      cover_licences=tuple(settings["cover.licences"]))
 
 
 def cover_safety(settings) -> CoverSafety:
@@ -51,7 +52,8 @@ def tag_and_cover(catalog, model_path: str | None, options: TagOptions, console,
         else:
             from tagger.ray_engine import tag_catalog_on_ray
             summary = tag_catalog_on_ray(catalog, artifact, options, on_ray, progress)
-    covers = choose_covers(catalog, artifact.model_id, options.cover_safety)
+    covers = choose_covers(catalog, artifact.model_id, options.cover_safety,
+                           options.cover_licences)
     figures = summary_figures(summary)
     figures.update(routes_with_cover=covers.routes_with_cover,
                    routes_without_cover=covers.routes_without_cover,

@@ -41,6 +41,7 @@ class TagOptions:
     threads: int = 0
     backend: str = "auto"
     device: str = "auto"
+    cover_licences: tuple[str, ...] = ("*",)  # which photos may be covers (cover.licences)
     cover_safety: CoverSafety = DEFAULT_COVER_SAFETY  # what a glory tag needs to be a cover
 
 
