@@ -36,6 +36,6 @@ def build_crag(catalog_path, cover_licences=("*",)):
         tx.execute("INSERT INTO labels (sha256, label, origin) SELECT sha256, 'glory', 'test' "
                    "FROM images WHERE sha256 IN (?, ?)", [sha["glory"], sha["glory2"]])
     artifact = ColourArtifact()
-    tag_catalog(catalog, artifact, TagOptions(workers=0, backend="eager"))
+    tag_catalog(catalog, artifact, TagOptions.from_settings(workers=0, backend="eager"))
     choose_covers(catalog, artifact.model_id, licences=cover_licences)
     return catalog, sha
