@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from catalog import open_catalog
-
 from cragcat.extras import EXTRAS, MissingExtra
 from cragcat.settings_docs import ROOT
 from samplesite.cli import main as sample_site
