@@ -47,7 +47,7 @@ def test_train_sweep_without_optuna_is_one_line(monkeypatch, tmp_path):
     _without(monkeypatch, "optuna")
     space = tmp_path / "space.toml"
     space.write_text('[sweep]\nmethod = "random"\ntrials = 2\n[params]\nlr = [0.001, 0.01]\n')
-    open_catalog(tmp_path / "c.duckdb").close()  # an empty catalog: the sweep stops before it
+    open_catalog(tmp_path / "c.duckdb").close()  # only crawl creates a catalog
     result = CliRunner().invoke(train, ["sweep", str(space),
                                         "--catalog", str(tmp_path / "c.duckdb")])
     assert result.exit_code == 1
