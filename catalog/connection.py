@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -165,19 +167,28 @@ def _writable(path: Path) -> None:
                            "work as they are")
 
 
+# A lock held this long is waited for before "in use": the review app holds the file
+# for a fraction of a second per request, and a crawl started meanwhile must not fail.
+LOCK_WAIT_S = 2.0
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     config = {"enable_external_access": False} if read_only else {}
-    try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            holder = _LOCK_HOLDER.search(str(exc))
-            raise CatalogInUse(path, f"{holder[1]} (PID {holder[2]})" if holder else "") \
-                from None
-        raise CatalogError(f"cannot open catalog {path}: {_first_line(exc)}") from None
-    except duckdb.Error as exc:
-        raise CatalogError(f"{path} is not a cragcat catalog ({_first_line(exc)}); "
-                           "pass --catalog with another path") from None
+    deadline, pause = time.monotonic() + LOCK_WAIT_S, threading.Event()
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise CatalogError(f"cannot open catalog {path}: {_first_line(exc)}") from None
+            if time.monotonic() >= deadline:
+                holder = _LOCK_HOLDER.search(str(exc))
+                raise CatalogInUse(path, f"{holder[1]} (PID {holder[2]})" if holder else "") \
+                    from None
+            pause.wait(0.05)
+        except duckdb.Error as exc:
+            raise CatalogError(f"{path} is not a cragcat catalog ({_first_line(exc)}); "
+                               "pass --catalog with another path") from None
 
 
 def _first_line(exc: Exception) -> str:
@@ -235,12 +246,15 @@ def _migrate(catalog: Catalog) -> None:
         applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""")
     con.execute("INSERT OR IGNORE INTO cragcat_meta VALUES ('app', ?)", [APP_NAME])
     applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    for version, name, sql in migrations():
-        if version in applied:
-            continue
+    fresh = [m for m in migrations() if m[0] not in applied]
+    for version, name, sql in fresh:
         with catalog.transaction() as tx:
             tx.execute(sql)
             tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                        [version, name])
+    if fresh:  # the schema changed: every table and column gets its comment again
+        with catalog.transaction() as tx:
+            tx.execute(resources.files("catalog").joinpath("schema_comments.sql")
+                       .read_text(encoding="utf-8"))
     with catalog.transaction() as tx:
         create_report_views(tx)

@@ -59,7 +59,10 @@ class Discoveries:
 
 
 class Source(Protocol):
-    """What the engine needs from a source (see crawler.site and crawler.openbeta)."""
+    """What the engine needs from a source (crawler.site, crawler.openbeta, crawler.folder).
+
+    ``request``, ``parse`` and ``record`` serve page rows; a source that queues only
+    images (a folder) is never asked for them."""
 
     source_id: int
     parse_anywhere: bool  # parse() and its arguments pickle: it may run in a worker process

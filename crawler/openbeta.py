@@ -183,13 +183,15 @@ class OpenBetaSource:
                                         tag.get("climbName") or tag["targetId"])
                 refs.append(Sighting(image_url=image_url,
                                      page_url=f"openbeta:climb/{tag['targetId']}",
-                                     route_id=route_id, credit=media.get("username")))
+                                     route_id=route_id, credit=media.get("username"),
+                                     photo_id=media.get("id")))
             else:
                 target_area = ensure_area(tx, self.source_id, tag["targetId"],
                                           tag.get("areaName") or tag["targetId"])
                 refs.append(Sighting(image_url=image_url,
                                      page_url=f"openbeta:area/{tag['targetId']}",
-                                     area_id=target_area, credit=media.get("username")))
+                                     area_id=target_area, credit=media.get("username"),
+                                     photo_id=media.get("id")))
         return refs
 
     def finish(self, tx) -> None:

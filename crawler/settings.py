@@ -1,7 +1,5 @@
 """Settings of the crawl stage: sources, politeness, limits, ingest and dedup."""
 
-import re
-
 import soupsieve
 
 from cragcat.settings import Setting, Table
@@ -118,16 +116,9 @@ SETTINGS = [
 ]
 
 
-def check_pattern(pattern: str) -> None:
-    """Refuse a regular expression that does not compile, when the config loads."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"a regular expression ({exc})") from None
-
-
-# keys of a profile given to _css that hold something other than a CSS selector
-_CHECKS = {"area_url_pattern": check_pattern, "route_url_pattern": check_pattern,
+# keys of a profile given to _css that hold something other than a CSS selector (the
+# URL patterns are checked as regular expressions where the profile is loaded)
+_CHECKS = {"area_url_pattern": None, "route_url_pattern": None,
            "grade_system": None, "area_id_attr": None, "route_id_attr": None}
 
 

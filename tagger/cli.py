@@ -26,11 +26,12 @@ def tag_catalog(run: Run):
     tag-catalog --engine ray [--address HOST:PORT]
                                       tag on a Ray cluster (default: a local one)
     """
-    from tagger.run import ray_options, tag_and_cover, tag_options
+    from tagger.run import ray_options, tag_and_cover
+    from tagger.tagging import TagOptions
 
     with open_configured_catalog(run.settings) as catalog:
         figures = tag_and_cover(catalog, run.settings["tag.model"] or None,
-                                tag_options(run.settings), run.console,
+                                TagOptions.from_settings(run.settings), run.console,
                                 ray_options(run.settings))
     run.console.done("catalog tagged", figures, [
         "report routes_without_cover    routes that need a photographer",

@@ -43,6 +43,7 @@ class SheetPhoto:
     derivative_path: str
     caption: str | None
     credit: str | None
+    licence: str | None = None
 
 
 @dataclass
@@ -86,7 +87,8 @@ def chosen_areas(catalog, area: str | None) -> list[tuple]:
 def route_photos(catalog, area_id: int) -> dict[int, list[SheetPhoto]]:
     rows = catalog.query(
         """SELECT s.route_id, p.sha256, p.predicted_class, p.confidence, p.status,
-                  p.derivative_path, any_value(s.caption), any_value(s.credit)
+                  p.derivative_path, any_value(s.caption), any_value(s.credit),
+                  any_value(s.licence)
            FROM sightings s JOIN routes r ON r.route_id = s.route_id
            JOIN photo_tags p ON p.sha256 = s.sha256
            WHERE r.area_id = ? AND s.sha256 NOT IN (SELECT sha256 FROM excluded_photos)
@@ -123,7 +125,9 @@ def figure(photo: SheetPhoto, thumb: ThumbnailCopier, css: str = "") -> str:
     confidence = f" {photo.confidence:.2f}" if photo.confidence is not None else ""
     # <bdi>: a right-to-left caption or credit shows in its own direction, not the page's
     caption = f"<br><bdi>{e(photo.caption)}</bdi>" if photo.caption else ""
-    credit = f"<br><i><bdi>{e(photo.credit)}</bdi></i>" if photo.credit else ""
+    # Licence and credit beside every photo: a person choosing a cover sees what it may be used for.
+    rights = " · ".join(f"<bdi>{e(part)}</bdi>" for part in (photo.credit, photo.licence) if part)
+    credit = f"<br><i>{rights}</i>" if rights else ""
     return (f'<figure class="{e(css)}">{image}<figcaption><span class="class {e(label)}">'
             f"{e(label)}{confidence}</span>{caption}{credit}</figcaption></figure>")
 
@@ -197,16 +201,18 @@ def area_page(catalog, area: tuple, model_id: str, thumb, written: set[int],
 def area_cover(catalog, area_id: int, model_id: str, thumb) -> str:
     row = catalog.query_one(
         """SELECT p.sha256, p.predicted_class, p.confidence, p.status, p.derivative_path,
-                  NULL, NULL, c.reason
+                  NULL, s.credit, s.licence, c.reason
            FROM area_covers c LEFT JOIN photo_tags p ON p.sha256 = c.sha256
+           LEFT JOIN (SELECT sha256, any_value(credit) AS credit, any_value(licence) AS licence
+                      FROM sightings GROUP BY sha256) s ON s.sha256 = c.sha256
            WHERE c.area_id = ? AND c.model_id = ?
              AND c.sha256 NOT IN (SELECT sha256 FROM excluded_photos)""", [area_id, model_id])
     if row is None:
         return ""
     if row[0] is None:
-        return f'<p class="reason">no area cover: {e(row[7])}</p>'
-    return (f'<div class="row">{figure(SheetPhoto(*row[:7]), thumb, "cover")}</div>'
-            f'<p class="reason">area cover: {e(row[7])}</p>')
+        return f'<p class="reason">no area cover: {e(row[8])}</p>'
+    return (f'<div class="row">{figure(SheetPhoto(*row[:8]), thumb, "cover")}</div>'
+            f'<p class="reason">area cover: {e(row[8])}</p>')
 
 
 def index_page(rows: list[tuple[str, str, int, int]], model_id: str) -> str:

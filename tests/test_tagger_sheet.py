@@ -34,7 +34,7 @@ def crag(catalog_path):
             add_sighting(tx, butt, 2, 1, caption="from below")
             tx.execute("UPDATE routes SET url = 'javascript:alert(1)' WHERE route_id = 2")
         artifact = ColourArtifact()
-        tag_catalog(catalog, artifact, TagOptions(workers=0, backend="eager"))
+        tag_catalog(catalog, artifact, TagOptions.from_settings(workers=0, backend="eager"))
         choose_covers(catalog, artifact.model_id)
         yield catalog, dict(glory=glory, topo=topo, butt=butt)
 

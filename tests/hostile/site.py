@@ -15,12 +15,15 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from tests.crawler_images import jpeg
+
 PROFILE = """
 [crawl.profile.hostile]
 private_hosts = ["127.0.0.1"]
 allowed_hosts = ["localhost", "127.000.000.001"]
 delay = 0.0
 other_links = true
+photo = "img"
 scope = ["/crag", "/hop", "/bomb"]
 """
 
@@ -49,7 +52,12 @@ async def home(request):
 
 
 async def crag(request):
-    return _page(body="<p>a crag page that the crawl reaches after the traps</p>")
+    return _page(body='<p>a crag page that the crawl reaches after the traps</p>'
+                      '<img src="/crag/slab.jpg">')
+
+
+async def slab(request):
+    return Response(jpeg(seed=1), media_type="image/jpeg")
 
 
 async def bomb(request):
@@ -92,7 +100,7 @@ async def private(request):
 
 def hostile_site() -> Starlette:
     return Starlette(routes=[Route("/", home), Route("/crag", crag),
-                             Route("/bomb/{layers:int}", bomb),
-                             Route("/hop/{where}", hop),
-                             Route("/private/page", private),
-                             Route("/stall", stall), Route("/dupes", dupes), Route("/crag/slow", slow)])
+                             Route("/crag/slab.jpg", slab), Route("/crag/slow", slow),
+                             Route("/bomb/{layers:int}", bomb), Route("/hop/{where}", hop),
+                             Route("/private/page", private), Route("/stall", stall),
+                             Route("/dupes", dupes)])

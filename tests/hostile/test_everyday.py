@@ -27,7 +27,7 @@ def test_a_crawl_whose_start_fails_exits_1_with_the_reason(tmp_path, catalog_pat
 
 
 def test_a_crawl_that_finds_no_photo_exits_1_and_names_check_profile(tmp_path, catalog_path):
-    _, result = crawl(tmp_path, catalog_path, "/crag")
+    _, result = crawl(tmp_path, catalog_path, "/private/page")
     assert result.exit_code == 1, result.output
     assert "1 page(s) fetched but no photo found on them" in result.output
     assert "crawl check-profile URL" in result.output

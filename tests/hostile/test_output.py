@@ -46,7 +46,7 @@ def test_a_bidi_override_in_a_credit_never_reaches_the_sheet(catalog_path, tmp_p
             add_route(tx, 1, 1, "Arete")
             glory = add_photo(catalog, tx, "glory", "glory")
             add_sighting(tx, glory, 1, 1, caption="sunset", credit=f"Ann {RLO}gpj.exe")
-        tag_catalog(catalog, ColourArtifact(), TagOptions(workers=0, backend="eager"))
+        tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(workers=0, backend="eager"))
         write_contact_sheet(catalog, tmp_path / "sheet")
     page = (tmp_path / "sheet" / "area-1.html").read_text()
     assert RLO not in page
