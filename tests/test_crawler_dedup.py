@@ -14,6 +14,7 @@ from crawler.dedup import deduplicate
 from crawler.folder import crawl_folder
 from crawler.options import CrawlOptions
 from tests import crawler_images as imgs
+from tests.conftest import shared_folder
 
 OPTIONS = CrawlOptions.from_settings(source="folder")
 COPIES = ("original", "reencoded", "resized", "cropped", "watermarked")
@@ -135,3 +136,23 @@ def test_a_folder_crawl_searches_near_duplicates_as_its_settings_say(
     # the run's figure counts the pairs this run merged (none were merged before it)
     assert figures["near_duplicate_pairs"] == \
         catalog.scalar("SELECT count(*) FROM near_duplicates WHERE merged") > 0
+
+
+def test_real_app_topos_stay_apart_from_their_photos():
+    """The Cirque app's boulder photos with their route lines drawn as the app draws
+    them (../shared/real-photos-2): the first 12 in name order. At 64 x 64 the check
+    merged 11 of them; two whose short lines cross only 4 cells still merge."""
+    from bench.cirque_topos import draw_topo, read_problems
+    folder = shared_folder("real-photos-2/plain-boulders")
+
+    def derivative(picture: Image.Image) -> Image.Image:
+        data = imgs.encode(picture.convert("RGB"), "JPEG", quality=90)
+        return Image.open(io.BytesIO(data)).convert("RGB").resize((341, 256))
+    merged = []
+    for name, problems in sorted(read_problems(folder).items())[:12]:
+        with Image.open(folder / f"{name}.jpg") as photo:
+            plain = derivative(photo)
+        topo = derivative(draw_topo(folder / f"{name}.jpg", problems))
+        if edited_cells(plain, topo) <= OPTIONS.dedup.max_edited_cells:
+            merged.append(name)
+    assert len(merged) <= 2, merged
