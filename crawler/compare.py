@@ -22,7 +22,7 @@ pixel within REACH in the other picture matches it. A line over plain rock has
 no match anywhere near; an edge shifted by a pixel has one.
 
 On the small sample site: copies 0-3 cells, topos over photos and unrelated
-pictures with close hashes 26-50; Cirque topos 2-15 (see bench/RESULTS.md).
+pictures with close hashes 26-50; Cirque topos 2-16 (see bench/RESULTS.md).
 """
 
 from __future__ import annotations
