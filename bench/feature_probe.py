@@ -37,7 +37,8 @@ from torchvision.transforms.functional import pil_to_tensor
 from bench.real_report import markdown_table
 from bench.real_sources import RealPhoto, real_photos
 from trainer.artifact import fit_photo, normalise
-from trainer.backbones import LITE_MODELS, create_model, preprocessing, resolve
+from trainer.architecture import LITE_MODELS, preprocessing, resolve
+from trainer.backbones import create_model
 
 CACHE = Path.home() / ".cache" / "cragcat" / "features"
 WORK = Path.home() / ".cache" / "cragcat" / "bench-real-loso"

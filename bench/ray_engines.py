@@ -65,7 +65,7 @@ def measure(work: Path, photos: Path, cpus: int) -> dict:
 
     figures: dict = {"cores": os.cpu_count(), "ray_cpus": cpus}
     artifact = lite0_artifact(work)
-    options = TagOptions(batch_size=32, workers=1, backend="onnx")
+    options = TagOptions.from_settings(batch_size=32, workers=1, backend="onnx")
     with open_catalog(work / "local.duckdb") as catalog:
         tally, seconds = timed(lambda: crawl_folder(catalog, photos, FOLDER))
         figures["ingest local photos/s"] = round(tally.images / seconds, 1)
@@ -78,7 +78,7 @@ def measure(work: Path, photos: Path, cpus: int) -> dict:
             tally, seconds = timed(lambda: crawl_folder_on_ray(catalog, photos, FOLDER))
             figures["ingest ray photos/s"] = round(tally.images / seconds, 1)
             summary, seconds = timed(lambda: tag_catalog_on_ray(
-                catalog, artifact, options, RayTagOptions()))
+                catalog, artifact, options, RayTagOptions.from_settings()))
             figures["tagging ray photos/s"] = round(summary.tagged / seconds, 1)
     finally:
         ray.shutdown()

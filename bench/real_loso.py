@@ -121,7 +121,7 @@ def run_fold(plan: LosoPlan, fold: int, fold_sources: list[str], sources: dict[s
                 tx.execute("INSERT INTO labels (sha256, label, origin) VALUES (?, ?, ?)",
                            list(row))
         artifact = load_artifact(figures["artifact"])
-        tag_catalog(catalog, artifact, TagOptions(retag=True, backend="channels_last",
+        tag_catalog(catalog, artifact, TagOptions.from_settings(retag=True, backend="channels_last",
                                                    workers=0))
         verdicts = held_out_verdicts(catalog, sources, held_out)
     finally:

@@ -178,7 +178,7 @@ def run_variant(plan: BenchPlan, name: str, console: Console) -> dict:
         seconds = time.perf_counter() - started
         restore_labels(catalog, removed)
         artifact = load_artifact(figures["artifact"])
-        tag_catalog(catalog, artifact, TagOptions(retag=True, backend="channels_last",
+        tag_catalog(catalog, artifact, TagOptions.from_settings(retag=True, backend="channels_last",
                                                    workers=0))
         scores = {}
         for set_name in plan.eval_sets:

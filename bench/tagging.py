@@ -85,7 +85,7 @@ def naive(catalog, artifact, batch: int) -> float:
 
 def ours(catalog, artifact, workers: int, backend: str) -> tuple[float, str, dict]:
     start = time.perf_counter()
-    summary = tag_catalog(catalog, artifact, TagOptions(
+    summary = tag_catalog(catalog, artifact, TagOptions.from_settings(
         retag=True, workers=workers, threads=torch.get_num_threads(), backend=backend,
         device="cpu"))
     seconds = time.perf_counter() - start

@@ -6,14 +6,20 @@ import csv
 import io
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as QueryTimeout
+from pathlib import Path
 from typing import Callable, Mapping
 
 import click
 import duckdb
 
 from catalog.connection import open_configured_catalog
+from catalog.csvsafe import neutralise
+from catalog.outfile import FORMATS, format_of, write_query
 from catalog.reports import available_reports
 from cragcat.command import Run, stage_options
+from cragcat.console import printable
 from cragcat.errors import CragcatError, UsageError
 
 
@@ -33,18 +39,41 @@ def _list_reports(run: Run) -> None:
 
 
 def _fetch(run: Run, sql: str, limit: int | None) -> tuple[list[str], list[tuple], list[str]]:
-    # Make sure the file exists and is migrated, then query on a read-only connection.
-    open_configured_catalog(run.settings).close()
     with open_configured_catalog(run.settings, read_only=True) as catalog:
+        return _bounded(catalog.con, sql, limit, run.settings["report.timeout"])
+
+
+def _bounded(con, sql: str, limit: int | None, timeout: float):
+    """Run the query on a thread so that Ctrl-C and report.timeout can stop it: DuckDB
+    holds the main thread in C, where Python sees no signal until the query ends."""
+    with ThreadPoolExecutor(1, thread_name_prefix="report-query") as pool:
+        answer = pool.submit(_query, con, sql, limit)
         try:
-            cursor = catalog.con.execute(sql)
-            if cursor.description is None:
-                return [], [], []
-            columns = [d[0] for d in cursor.description]
-            types = [str(d[1]) for d in cursor.description]
-            rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
-        except duckdb.Error as exc:
-            raise ReportQueryError(_explain(exc)) from None
+            return answer.result(timeout=timeout or None)
+        except QueryTimeout:
+            con.interrupt()
+            raise ReportQueryError(f"the query ran past report.timeout ({timeout:g} s) and "
+                                   "was stopped; pass --timeout SECONDS (0: no limit)") \
+                from None
+        except KeyboardInterrupt:
+            con.interrupt()
+            raise
+        finally:
+            answer.exception()  # wait for the interrupted query to let go of the catalog
+
+
+def _query(con, sql: str, limit: int | None):
+    try:
+        cursor = con.execute(sql)
+        if cursor.description is None:
+            return [], [], []
+        columns = [d[0] for d in cursor.description]
+        types = [str(d[1]) for d in cursor.description]
+        rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
+    except duckdb.InterruptException:
+        return [], [], []  # stopped on purpose: the waiting thread says why
+    except duckdb.Error as exc:
+        raise ReportQueryError(_explain(exc)) from None
     return columns, rows, types
 
 
@@ -62,6 +91,13 @@ def _jsonable(value, type_name: str):
     return value
 
 
+def _csv_cell(value):
+    """A CSV cell as a spreadsheet should see it: nested values as JSON, no formulas."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return neutralise(value)
+
+
 def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) -> None:
     if fmt == "json" or run.console.json_mode:
         records = [{c: _jsonable(v, t) for c, v, t in zip(columns, row, types)} for row in rows]
@@ -71,8 +107,9 @@ def _emit(run: Run, columns, rows, types, fmt: str, single: bool, title: str) ->
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        writer.writerows(rows)
-        sys.stdout.write(buffer.getvalue())
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
+        text = buffer.getvalue()
+        sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
     elif single and len(rows) == 1:
         run.console.table(["", ""], zip(columns, rows[0]), title=title)
     else:
@@ -94,14 +131,15 @@ def report_command(drawings: Mapping[str, Drawing] | None = None) -> click.Comma
     @click.argument("name", required=False)
     @click.option("--list", "list_reports", is_flag=True, help="List the named reports.")
     @click.option("--sql", help="Run an ad-hoc SELECT on a read-only connection.")
-    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
-                  default="table", show_default=True, help="Output format.")
+    @click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]), default=None,
+                  help="Output format [default: table; with --out FILE, from its ending].")
     @click.option("--limit", type=click.IntRange(min=1), default=None,
                   help="Show at most N rows [default: all].")
-    @click.option("--out", type=click.Path(file_okay=False), default=None,
-                  help="report sheet: folder to write the contact sheet into.")
+    @click.option("--out", type=click.Path(path_type=Path), default=None,
+                  help="Write the report to this file (parquet, csv or json, through "
+                       "DuckDB's COPY); report sheet: the folder for the contact sheet.")
     @click.option("--area", default=None, help="report sheet: only this area's page.")
-    @stage_options()
+    @stage_options("report.timeout")
     def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
         """Show a named report of the catalog, or run read-only SQL.
 
@@ -109,31 +147,56 @@ def report_command(drawings: Mapping[str, Drawing] | None = None) -> click.Comma
         report --list                 the named reports, one line each
         report summary                what the catalog holds
         report NAME --format json     one report as JSON
-        report --sql "SELECT ..."     ad-hoc, read-only
+        report NAME --out F.parquet   one report as a Parquet (or .csv/.json) file
+        report --sql "SELECT ..."     ad-hoc, read-only (--out F writes it to a file)
         report sheet --out DIR        HTML contact sheet: a page per area [--area NAME]
         """
         if name in drawings:
-            return drawings[name](run, out, area)
-        if out or area:
+            return drawings[name](run, str(out) if out else None, area)
+        if area:
             owners = " / ".join(f"`report {n}`" for n in drawings) or "a drawn report"
-            raise UsageError(f"--out and --area belong to {owners}")
+            raise UsageError(f"--area belongs to {owners}")
         if list_reports:
             return _list_reports(run)
+        if fmt == "parquet" and not out:
+            raise UsageError("Parquet is a file: add --out FILE.parquet")
         if sql and name:
             raise UsageError("give either a report NAME or --sql, not both")
+        if sql and out:
+            return _write_file(run, sql, limit, fmt, out)
         if sql:
-            return _emit(run, *_fetch(run, sql, limit), fmt, False, "query")
-        _show_view(run, name, fmt, limit)
+            return _emit(run, *_fetch(run, sql, limit), fmt or "table", False, "query")
+        _show_view(run, name, fmt, limit, out)
 
     return report
 
 
-def _show_view(run: Run, name: str | None, fmt: str, limit: int | None) -> None:
+def _show_view(run: Run, name: str | None, fmt: str | None, limit: int | None,
+               out: Path | None) -> None:
     reports = available_reports()
     if not name:
         raise UsageError("name a report (see report --list) or pass --sql")
     if name not in reports:
         raise UsageError(f"no report named '{name}'; report --list shows them: "
                          + ", ".join(reports))
+    if out:
+        return _write_file(run, f"SELECT * FROM {name}", limit, fmt, out)
     columns, rows, types = _fetch(run, f"SELECT * FROM {name}", limit)
-    _emit(run, columns, rows, types, fmt, reports[name].single_row, reports[name].description)
+    _emit(run, columns, rows, types, fmt or "table", reports[name].single_row,
+          reports[name].description)
+
+
+def _write_file(run: Run, sql: str, limit: int | None, fmt: str | None, out: Path) -> None:
+    """The query's rows into a file through DuckDB's COPY, types kept."""
+    if fmt == "table":
+        raise UsageError("--out writes parquet, csv or json, not a table")
+    fmt = format_of(out, fmt)
+    if limit:
+        sql = f"SELECT * FROM ({sql}) LIMIT {int(limit)}"
+    open_configured_catalog(run.settings).close()  # create and migrate a new catalog first
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
+        try:
+            rows = write_query(catalog.con, sql, None, fmt, out)
+        except duckdb.Error as exc:
+            raise ReportQueryError(_explain(exc)) from None
+    run.console.done("report written", {"rows": rows, "format": fmt, "file": str(out)})

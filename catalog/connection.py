@@ -2,12 +2,18 @@
 
 A file that is not a cragcat catalog, or was written by a newer schema, is
 refused before anything writes to it: it is first inspected on a read-only
-connection and only reopened for writing once it is known to be ours.
+connection and only reopened for writing once it is known to be ours. A
+catalog opened to read is never created nor migrated (so a misspelt path or a
+reader beside a notebook's connection never writes), and a file cut short is
+called damaged before DuckDB trips over it.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+import time
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -16,11 +22,13 @@ from typing import Any, Iterator, Sequence
 import duckdb
 
 from catalog.reports import create_report_views
-from cragcat.errors import CatalogError, CatalogInUse
+from cragcat.errors import CatalogError, CatalogInUse, CatalogMissing, DiskFull
 
 APP_NAME = "cragcat"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
+_DUCKDB_HEADERS = 3 * 4096  # the file header and two database headers before the blocks
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -79,7 +87,12 @@ class Catalog:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        self.con.execute("COMMIT")
+        try:
+            self.con.execute("COMMIT")
+        except duckdb.IOException as exc:
+            if "space" in str(exc).lower():  # "No space left on device": nothing committed
+                raise DiskFull(f"the catalog ({self.path})") from None
+            raise
 
     def schema_version(self) -> int:
         return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)
@@ -98,60 +111,93 @@ def default_store(path: Path) -> Path:
     return path.with_name(path.stem + "-store")
 
 
-def open_configured_catalog(settings, read_only: bool = False) -> Catalog:
-    """The catalog a command's settings name (``catalog.path``, ``catalog.store``)."""
+def open_configured_catalog(settings, read_only: bool = False, create: bool = False) -> Catalog:
+    """The catalog a command's settings name (``catalog.path``, ``catalog.store``); only
+    commands that make one on purpose (crawl, demo) pass ``create``."""
     return open_catalog(settings["catalog.path"], read_only=read_only,
-                        store=settings["catalog.store"] or None)
+                        store=settings["catalog.store"] or None, create=create)
 
 
 def open_catalog(path: str | Path, read_only: bool = False,
-                 store: str | Path | None = None) -> Catalog:
-    """Open (or create) the catalog at ``path``, migrated to the latest schema.
+                 store: str | Path | None = None, create: bool = True) -> Catalog:
+    """Open the catalog at ``path`` (creating it when ``create``), migrated to the
+    latest schema.
 
-    ``read_only`` opens without the right to write; it also blocks access to
-    other files from SQL, so ad-hoc queries cannot write anywhere.
+    ``read_only`` opens without the right to write and never creates nor migrates;
+    it also blocks access to other files from SQL, so ad-hoc queries cannot write
+    anywhere.
     """
     path = Path(path)
     store_dir = Path(store) if store else default_store(path)
     if path.exists():
-        _inspect_existing(path)
-    elif read_only:
-        # Nothing to read yet: create an empty, migrated catalog first.
-        open_catalog(path, store=store_dir).close()
+        version = _inspect_existing(path)
+        if read_only and version < latest_version():
+            raise CatalogError(f"catalog {path} needs migrating to schema {latest_version()} "
+                               f"(it is at {version}): run a writing command such as crawl "
+                               "once, then read it")
+    elif read_only or not create:
+        raise CatalogMissing(path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
     if read_only:
         con = _connect(path, read_only=True)
+        create_report_views(con, temporary=True)
         return Catalog(path, con, True, store_dir)
+    _writable(path)
     con = _connect(path, read_only=False)
     catalog = Catalog(path, con, False, store_dir)
     try:
         _migrate(catalog)
+    except duckdb.IOException as exc:
+        con.close()
+        raise CatalogError(f"cannot write catalog {path}: {_first_line(exc)}") from None
     except BaseException:
         con.close()
         raise
     return catalog
 
 
+def _writable(path: Path) -> None:
+    """A writing command needs the folder too: DuckDB keeps its log (WAL) beside the file."""
+    folder = path.parent
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CatalogError(f"the catalog's folder {folder} is not writable (DuckDB writes "
+                           f"{path.name}.wal beside it): make it writable or pass --catalog "
+                           "with a path in a writable folder; reading commands (report) "
+                           "work as they are")
+
+
+# A lock held this long is waited for before "in use": the review app holds the file
+# for a fraction of a second per request, and a crawl started meanwhile must not fail.
+LOCK_WAIT_S = 2.0
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     config = {"enable_external_access": False} if read_only else {}
-    try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise CatalogInUse(path) from None
-        raise CatalogError(f"cannot open catalog {path}: {exc}") from None
-    except duckdb.Error as exc:
-        raise CatalogError(f"{path} is not a cragcat catalog ({_first_line(exc)}); "
-                           "pass --catalog with another path") from None
+    deadline, pause = time.monotonic() + LOCK_WAIT_S, threading.Event()
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise CatalogError(f"cannot open catalog {path}: {_first_line(exc)}") from None
+            if time.monotonic() >= deadline:
+                holder = _LOCK_HOLDER.search(str(exc))
+                raise CatalogInUse(path, f"{holder[1]} (PID {holder[2]})" if holder else "") \
+                    from None
+            pause.wait(0.05)
+        except duckdb.Error as exc:
+            raise CatalogError(f"{path} is not a cragcat catalog ({_first_line(exc)}); "
+                               "pass --catalog with another path") from None
 
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _inspect_existing(path: Path) -> None:
-    """Refuse foreign or newer files without writing a byte to them."""
+def _inspect_existing(path: Path) -> int:
+    """Refuse foreign, damaged or newer files without writing a byte to them; return
+    the catalog's schema version."""
     with open(path, "rb") as fh:
         header = fh.read(16)
     if len(header) < 12 or header[8:12] != _DUCKDB_MAGIC:
@@ -164,12 +210,32 @@ def _inspect_existing(path: Path) -> None:
         if "cragcat_meta" not in tables:
             raise CatalogError(f"{path} is a DuckDB file but not a cragcat catalog; "
                                "pass --catalog with another path")
+        _check_whole(path, con)
         version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0
+    except duckdb.Error as exc:
+        raise _damaged(path, _first_line(exc)) from None
     finally:
         con.close()
     if version > latest_version():
         raise CatalogError(f"catalog {path} was written by a newer cragcat (schema {version}, "
                            f"this one knows up to {latest_version()}); upgrade cragcat")
+    return version
+
+
+def _check_whole(path: Path, con) -> None:
+    """A file shorter than the blocks its header counts was cut short (a copy stopped
+    half way, a full disk): say so before a query reads past its end."""
+    block_size, total_blocks = con.execute(
+        "SELECT block_size, total_blocks FROM pragma_database_size()").fetchone()
+    needed = _DUCKDB_HEADERS + block_size * total_blocks
+    if path.stat().st_size < needed:
+        raise _damaged(path, f"{path.stat().st_size:,} bytes of the {needed:,} its header "
+                             "counts")
+
+
+def _damaged(path: Path, why: str) -> CatalogError:
+    return CatalogError(f"catalog {path} is damaged ({why}); it was left as it is: restore "
+                        "it from a copy, or pass --catalog with another path")
 
 
 def _migrate(catalog: Catalog) -> None:
@@ -180,12 +246,15 @@ def _migrate(catalog: Catalog) -> None:
         applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""")
     con.execute("INSERT OR IGNORE INTO cragcat_meta VALUES ('app', ?)", [APP_NAME])
     applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    for version, name, sql in migrations():
-        if version in applied:
-            continue
+    fresh = [m for m in migrations() if m[0] not in applied]
+    for version, name, sql in fresh:
         with catalog.transaction() as tx:
             tx.execute(sql)
             tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                        [version, name])
+    if fresh:  # the schema changed: every table and column gets its comment again
+        with catalog.transaction() as tx:
+            tx.execute(resources.files("catalog").joinpath("schema_comments.sql")
+                       .read_text(encoding="utf-8"))
     with catalog.transaction() as tx:
         create_report_views(tx)

@@ -14,6 +14,7 @@ created in dependency order, found from the report names each one mentions.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 import hashlib
 from importlib import resources
@@ -64,16 +65,54 @@ def in_dependency_order(reports: dict[str, Report]) -> list[Report]:
     return [reports[n] for n in ordered]
 
 
-def create_report_views(con) -> None:
+def create_report_views(con, temporary: bool = False) -> None:
     """(Re)create every view, unless the catalog already has these exact views: opening
     is then a read of one row, not dozens of DDL statements (the review app opens the
-    catalog for every request)."""
+    catalog for every request). ``temporary`` views live only in this connection (a
+    read-only one), so a catalog opened to read always has this cragcat's reports.
+    A stored view gets its description line as its comment (DESCRIBE, DBeaver)."""
     reports = in_dependency_order(available_reports())
-    digest = hashlib.sha256("\0".join(f"{r.name}\0{r.sql}" for r in reports).encode()).hexdigest()
-    stored = con.execute("SELECT value FROM cragcat_meta WHERE key = 'views'").fetchone()
-    if stored and stored[0] == digest:
+    glossary = _column_glossary_text()
+    digest = hashlib.sha256("\0".join([f"{r.name}\0{r.sql}" for r in reports] + [glossary])
+                            .encode()).hexdigest()
+    # fetchall, not fetchone: a half-read result would block the connection's next query
+    stored = con.execute("SELECT value FROM cragcat_meta WHERE key = 'views'").fetchall()
+    if stored and stored[0][0] == digest:
         return
+    kind = "TEMP VIEW" if temporary else "VIEW"
     for report in reports:
         body = report.sql.strip().rstrip(";")
-        con.execute(f"CREATE OR REPLACE VIEW {report.name} AS\n{body}")
-    con.execute("INSERT OR REPLACE INTO cragcat_meta VALUES ('views', ?)", [digest])
+        con.execute(f"CREATE OR REPLACE {kind} {report.name} AS\n{body}")
+        if not temporary:
+            con.execute(f"COMMENT ON VIEW {report.name} IS {sql_text(report.description)}")
+    if not temporary:
+        comment_view_columns(con, tomllib.loads(glossary))
+        con.execute("INSERT OR REPLACE INTO cragcat_meta VALUES ('views', ?)", [digest])
+
+
+def _column_glossary_text() -> str:
+    return resources.files("catalog.views").joinpath("columns.toml").read_text(encoding="utf-8")
+
+
+def comment_view_columns(con, glossary: dict) -> None:
+    """Each view column's comment from views/columns.toml ([view], then [any]), else
+    from the table column of the same name where every table means the same by it."""
+    tables: dict[str, set[str]] = {}
+    for column, comment in con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE comment IS NOT NULL "
+            "AND table_name IN (SELECT table_name FROM duckdb_tables())").fetchall():
+        tables.setdefault(column, set()).add(comment)
+    for view, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN "
+            "(SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary)"
+            ).fetchall():
+        shared = tables.get(column, set())
+        comment = (glossary.get(view, {}).get(column) or glossary["any"].get(column)
+                   or (next(iter(shared)) if len(shared) == 1 else None))
+        if comment:
+            con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {sql_text(comment)}')
+
+
+def sql_text(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"

@@ -27,6 +27,7 @@ class Sighting:
     licence: str | None = None
     votes: int | None = None
     rating: float | None = None
+    photo_id: str | None = None   # the source's own id of the photo (OpenBeta's media id)
     photo_page: str | None = None  # a reference's: the photo's own page (image_refs only)
 
     def key(self, sha256: str) -> str:

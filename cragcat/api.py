@@ -92,12 +92,13 @@ def train(catalog: PathLike, out: PathLike = "models", epochs: int | None = None
 def tag(catalog: PathLike, model: PathLike | None = None,
         config: PathLike | None = None) -> dict[str, Any]:
     """Tag every photo (default model: the catalog's latest) and choose route covers."""
-    from tagger.run import tag_and_cover, tag_options
+    from tagger.run import tag_and_cover
+    from tagger.tagging import TagOptions
 
     settings = load_settings(config)
     with _open_catalog(catalog) as opened:
-        return tag_and_cover(opened, str(model) if model else None, tag_options(settings),
-                             _console())
+        return tag_and_cover(opened, str(model) if model else None,
+                             TagOptions.from_settings(settings), _console())
 
 
 def report(catalog: PathLike, name: str) -> list[dict[str, Any]]:

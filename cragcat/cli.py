@@ -14,6 +14,7 @@ import click
 from catalog.cli import report_command
 from cragcat import __version__
 from cragcat.command import Run, stage_options
+from cragcat.export_cli import export
 from crawler.cli import crawl
 from review.cli import review
 from samplesite.cli import sample_site
@@ -43,7 +44,7 @@ def demo(run: Run):
     run.console.done("demo finished", figures, next_steps(figures))
 
 
-COMMANDS = [report, sample_site, crawl, train, tag_catalog, review, demo]
+COMMANDS = [report, sample_site, crawl, train, tag_catalog, review, demo, export]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,6 +57,7 @@ def main():
     train        fine-tune a classifier: glory-shot, butt-shot or topo
     tag-catalog  tag every photo and suggest a cover for every route
     report       show what the catalog knows (tables, SQL, contact sheet)
+    export       covers and tags as Parquet/CSV/JSON, photos as class folders
     review       label photos and choose covers in a local web app
     demo         the main job end to end on the bundled sample guidebook site
     sample-site  build or serve the bundled sample guidebook site (offline)

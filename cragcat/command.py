@@ -69,6 +69,7 @@ def stage_options(*setting_names: str) -> Callable:
         @functools.wraps(fn)
         def callback(config, catalog_path, quiet, json_mode, **kwargs):
             console = Console(quiet=quiet, json_mode=json_mode)
+            config, catalog_path = _inherited(config, catalog_path)
             overrides: dict[str, Any] = {"catalog.path": catalog_path}
             for setting in settings:
                 value = kwargs.pop(_param_name(setting))
@@ -96,6 +97,16 @@ def stage_options(*setting_names: str) -> Callable:
         return callback
 
     return decorate
+
+
+def _inherited(config, catalog_path):
+    """A group's --config/--catalog (``train --catalog X labels import``) hold for its
+    subcommands unless they give their own: an option given is never ignored."""
+    meta = click.get_current_context().meta
+    config = config or meta.get("cragcat.config")
+    catalog_path = catalog_path or meta.get("cragcat.catalog")
+    meta["cragcat.config"], meta["cragcat.catalog"] = config, catalog_path
+    return config, catalog_path
 
 
 class reported_errors:

@@ -61,7 +61,7 @@ def crawl_site(run: Run, site_dir: Path) -> dict:
                          f"'{SAMPLE_PROFILE_NAME}' profile")
         profile = load_profile(run.settings, SAMPLE_PROFILE_NAME, [site.url])
         options = CrawlOptions.from_settings(run.settings, source="html", profile=profile)
-        with open_configured_catalog(run.settings) as catalog:
+        with open_configured_catalog(run.settings, create=True) as catalog:
             return harvest(catalog, options, run.console)
 
 
@@ -81,12 +81,14 @@ def label_and_train(run: Run, site_dir: Path, out: Path) -> dict:
 
 def tag_and_draw(run: Run, artifact: str, out: Path) -> tuple[dict, Any, Any]:
     from tagger.cover_check import check_covers
-    from tagger.run import tag_and_cover, tag_options
+    from tagger.run import tag_and_cover
+    from tagger.tagging import TagOptions
     from tagger.sheet import write_contact_sheet
 
     run.console.info("[bold]5/5[/] tagging every photo, choosing covers, drawing the sheet")
     with open_configured_catalog(run.settings) as catalog:
-        figures = tag_and_cover(catalog, artifact, tag_options(run.settings), run.console)
+        figures = tag_and_cover(catalog, artifact, TagOptions.from_settings(run.settings),
+                                run.console)
         sheet = write_contact_sheet(catalog, out / "sheet")
         check = check_covers(catalog, figures["model_id"])
     return figures, sheet, check

@@ -31,14 +31,42 @@ class CatalogError(CragcatError):
 
 
 class CatalogInUse(CatalogError):
-    """Another cragcat process holds the catalog for writing."""
+    """Another process holds the catalog (DuckDB's lock); ``holder`` is what DuckDB
+    says holds it (a program and its PID), when it says."""
 
-    def __init__(self, path):
+    def __init__(self, path, holder: str = ""):
+        by = holder or "another process"
         super().__init__(
-            f"catalog {path} is in use by another cragcat process; "
+            f"catalog {path} is in use by {by}; "
             "wait for it to finish or pass --catalog PATH to use another file"
         )
         self.path = path
+        self.holder = holder
+
+
+class CatalogMissing(CatalogError):
+    """A command that only uses a catalog was given a path where there is none
+    (a misspelt --catalog must not become a new, empty catalog). Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, path):
+        super().__init__(f"no catalog at {path}: check --catalog (crawl creates a catalog, "
+                         "the other commands use one)")
+        self.path = path
+
+
+class DiskFull(CragcatError):
+    """No space left where cragcat writes (the store or the catalog): the run stops,
+    what was committed is kept, and the same command continues once there is room."""
+
+    def __init__(self, where: str):
+        super().__init__(f"no space left on the disk of {where}: what was committed is kept; "
+                         "free some space and run the same command again to continue")
+        self.where = where
+
+    def __reduce__(self):  # raised in a worker process, it travels back whole
+        return DiskFull, (self.where,)
 
 
 class ItemRejected(CragcatError):

@@ -14,6 +14,7 @@ Precedence: built-in defaults < config file < command-line flags.
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -82,6 +83,8 @@ class Setting:
         value = _coerce(self.type, value, self.item_type)
         if value is None:
             raise ValueError(self.expected())
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(self.expected() + ", a finite number")  # NaN passes any < or >
         if self.choices and value not in self.choices:
             raise ValueError(self.expected())
         if self.min is not None and value < self.min:
@@ -232,6 +235,9 @@ def read_config(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#x}"
+                          "); save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
+import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from catalog.sightings import Sighting
-from crawler.fetch import FetchFailed, Fetched, Fetcher
+from crawler.fetch import FetchFailed, Fetched, Fetcher, HopRule
 from crawler.frontier import Finished, Frontier, FrontierItem
 from crawler.ingest import (Examined, ImageRejected, Outcome, examine_and_store, record_images,
                             sha256_of)
@@ -56,13 +59,17 @@ class Discoveries:
 
 
 class Source(Protocol):
-    """What the engine needs from a source (see crawler.site and crawler.openbeta)."""
+    """What the engine needs from a source (crawler.site, crawler.openbeta, crawler.folder).
+
+    ``request``, ``parse`` and ``record`` serve page rows; a source that queues only
+    images (a folder) is never asked for them."""
 
     source_id: int
     parse_anywhere: bool  # parse() and its arguments pickle: it may run in a worker process
 
     def seed(self, tx, frontier: Frontier) -> None: ...
     def request(self, item: FrontierItem) -> Request: ...
+    def hop_rule(self, item: FrontierItem) -> HopRule | None: ...
     def parse(self, item: FrontierItem, fetched: Fetched) -> Any: ...
     def record(self, tx, item: FrontierItem, fetched: Fetched, findings: Any,
                frontier: Frontier, found: Discoveries) -> None: ...
@@ -80,6 +87,7 @@ class Budget:
     max_pixels: int
     workers: int
     image_processes: bool  # decode in worker processes instead of threads
+    image_seconds: float = 0.0  # per image in a worker process; 0: no limit
 
     @classmethod
     def from_settings(cls, settings) -> "Budget":
@@ -89,7 +97,8 @@ class Budget:
                    in_flight=settings["crawl.concurrency"] * 4,
                    max_pixels=settings["crawl.max_pixels"],
                    workers=settings["crawl.image_workers"],
-                   image_processes=settings["crawl.image_processes"])
+                   image_processes=settings["crawl.image_processes"],
+                   image_seconds=settings["crawl.image_seconds"])
 
 
 @dataclass
@@ -117,6 +126,7 @@ class _Failed:
     attempts: int = 1
     skipped: bool = False
     sha256: str | None = None
+    target: str | None = None  # the redirect target the failure concerns
 
 
 class Engine:
@@ -244,12 +254,13 @@ class Engine:
             return await self._page(item)
         except FetchFailed as exc:
             return _Failed(item, exc.reason, exc.detail, exc.status, max(exc.attempts, 1),
-                           exc.skipped)
+                           exc.skipped, target=exc.url)
 
     async def _page(self, item: FrontierItem):
         request = self.source.request(item)
         fetched = await self.fetcher.fetch(request.url, request.method, request.json,
-                                           etag=item.etag, last_modified=item.last_modified)
+                                           etag=item.etag, last_modified=item.last_modified,
+                                           hop=self.source.hop_rule(item))
         if fetched.not_modified:
             return _PageDone(item, fetched, None)
         if not 200 <= fetched.status < 300:
@@ -265,7 +276,7 @@ class Engine:
         return _PageDone(item, fetched, findings)
 
     async def _image(self, item: FrontierItem):
-        fetched = await self.fetcher.fetch(item.url)
+        fetched = await self.fetcher.fetch(item.url, hop=self.source.hop_rule(item))
         if not 200 <= fetched.status < 300:
             return _Failed(item, f"http-{fetched.status}", "", fetched.status, fetched.attempts)
         sha = sha256_of(fetched.content)
@@ -275,7 +286,8 @@ class Engine:
         try:
             examined, paths = await loop.run_in_executor(
                 self._images, examine_and_store, fetched.content, fetched.content_type,
-                self.budget.max_pixels, str(self.catalog.store_dir))
+                self.budget.max_pixels, str(self.catalog.store_dir),
+                self.budget.image_seconds if self.budget.image_processes else 0.0)
         except ImageRejected as exc:
             return _Failed(item, exc.reason, exc.detail, fetched.status, fetched.attempts,
                            sha256=sha)
@@ -287,6 +299,7 @@ class Engine:
         """On the catalog thread: commit a batch, then read the next queued rows, so
         the event loop never waits on a catalog query."""
         self._commit(results)
+        self.tally.queued = self.frontier.count_queued(self.catalog.con)
         return self._next_items(self._room, busy)
 
     def _commit(self, results: list) -> None:
@@ -306,6 +319,9 @@ class Engine:
             self.tally.skipped += len(self.frontier.skip_many(tx, found.skipped))
 
     def _record_failure(self, tx, failed: _Failed) -> None:
+        if failed.target:  # a redirect led to a URL we refuse: it gets its own row
+            self.frontier.skip(tx, failed.target, failed.item.kind, failed.reason,
+                               failed.item.depth, discovered_from=failed.item.url)
         if failed.skipped:
             self.frontier.mark_skipped(tx, failed.item.url, failed.reason, failed.attempts)
             self.tally.skipped += 1
@@ -341,7 +357,23 @@ def _image_pool(budget: Budget):
     # spawn: never fork a threaded process; and the workers are our own children, so
     # their CPU time shows in ours once they are joined (what the benchmark counts)
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(budget.workers, mp_context=context)
+    return ProcessPoolExecutor(budget.workers, mp_context=context,
+                               initializer=_worker_start, initargs=(os.getpid(),))
+
+
+def _worker_start(parent: int) -> None:
+    """In each image worker: Ctrl-C is the parent's to handle (it stops the pool, so
+    the workers print no traceback of their own), and a worker whose parent died
+    (kill -9) exits instead of holding its memory for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True,
+                     name="orphan-watch").start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _finished(done, sha256: str | None = None) -> Finished:

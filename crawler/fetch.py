@@ -3,7 +3,9 @@
 :meth:`Fetcher.fetch` takes one URL through robots.txt, the throttle, the
 address guard (inside the transport), retries with backoff, and redirects it
 follows itself so that every hop is checked again. Bodies are read as a
-stream and cut off at ``max_bytes``. Anything that goes wrong for this URL
+stream, decoded in bounded steps (crawler.decoding) and cut off at ``max_bytes``
+of decoded bytes. Every redirect hop passes the caller's scope rules (``hop``)
+as well as the address guard. Anything that goes wrong for this URL
 raises :class:`FetchFailed` with a short reason that becomes frontier data.
 """
 
@@ -12,12 +14,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
 
+from crawler.decoding import ACCEPTED, BadEncoding, BoundedDecoder
 from crawler.guard import AddressGuard, AddressRefused, GuardedTransport
 from crawler.retry import RetryPolicy, retryable_status
 from crawler.robots import RobotsCache
@@ -26,21 +29,25 @@ from cragcat import __version__
 from cragcat.errors import CragcatError
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# why a redirect target may not be fetched (off-site, out-of-scope), or None
+HopRule = Callable[[str], "str | None"]
 
 
 class FetchFailed(CragcatError):
     """One URL could not be fetched. ``reason`` is stored in the frontier
     (robots, address-refused, too-large, timeout, connection-error, http-404,
-    too-many-redirects, ...); ``skipped`` marks a URL we chose not to request."""
+    too-many-redirects, invalid-url, ...); ``skipped`` marks a URL we chose not to
+    request; ``url`` is the hop it concerns when a redirect led there."""
 
     def __init__(self, reason: str, detail: str = "", status: int | None = None,
-                 attempts: int = 0, skipped: bool = False):
+                 attempts: int = 0, skipped: bool = False, url: str | None = None):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
         self.status = status
         self.attempts = attempts
         self.skipped = skipped
+        self.url = url
 
 
 class _TooLarge(Exception):
@@ -117,7 +124,8 @@ class Fetcher:
         timeout = httpx.Timeout(self.settings.timeout)
         self._client = httpx.AsyncClient(transport=self._transport, timeout=timeout,
                                          follow_redirects=False, trust_env=False,
-                                         headers={"User-Agent": self.settings.agent()})
+                                         headers={"User-Agent": self.settings.agent(),
+                                                  "Accept-Encoding": ACCEPTED})
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -125,17 +133,21 @@ class Fetcher:
 
     async def fetch(self, url: str, method: str = "GET", json: Any = None,
                     etag: str | None = None, last_modified: str | None = None,
-                    check_robots: bool = True) -> Fetched:
-        """Fetch ``url`` (following redirects); raise FetchFailed with a reason."""
+                    check_robots: bool = True, hop: HopRule | None = None) -> Fetched:
+        """Fetch ``url`` (following redirects that ``hop`` allows); raise FetchFailed."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        attempts = 0
+        attempts, first = 0, url
         for _ in range(self.settings.max_redirects + 1):
-            await self._admit(url, check_robots, attempts)
-            fetched = await self._with_retries(method, url, json, headers, attempts)
+            try:
+                await self._admit(url, check_robots, attempts, None if url == first else hop)
+                fetched = await self._with_retries(method, url, json, headers, attempts)
+            except FetchFailed as exc:
+                exc.url = url if url != first else None  # a redirect target: say which
+                raise
             attempts = fetched.attempts
             location = fetched.headers.get("location")
             if fetched.status not in REDIRECTS or not location:
@@ -146,10 +158,17 @@ class Fetcher:
         raise FetchFailed("too-many-redirects", f"more than {self.settings.max_redirects}",
                           attempts=attempts)
 
-    async def _admit(self, url: str, check_robots: bool, attempts: int) -> None:
+    async def _admit(self, url: str, check_robots: bool, attempts: int,
+                     hop: HopRule | None) -> None:
         scheme = urlsplit(url).scheme
         if scheme not in ("http", "https"):
             raise FetchFailed("unsupported-scheme", url, attempts=attempts, skipped=True)
+        problem = invalid_url(url)
+        if problem:
+            raise FetchFailed("invalid-url", problem, attempts=attempts)
+        refusal = hop(url) if hop else None
+        if refusal:
+            raise FetchFailed(refusal, f"redirected to {url}", attempts=attempts, skipped=True)
         if not check_robots:
             return
         rules = await self.robots.rules(url)
@@ -186,6 +205,8 @@ class Fetcher:
             raise FetchFailed("address-refused", exc.why) from None
         except _TooLarge:
             raise FetchFailed("too-large", f"over {self.settings.max_bytes:,} bytes") from None
+        except BadEncoding as exc:
+            raise FetchFailed("bad-encoding", str(exc)) from None
         except (httpx.TimeoutException, TimeoutError):
             return "timeout", None, None
         except (httpx.TransportError, httpx.DecodingError):
@@ -204,10 +225,12 @@ class Fetcher:
                     raise _TooLarge()
                 body = bytearray()
                 if response.status_code not in REDIRECTS:
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > limit:
-                            raise _TooLarge()
+                    decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+                    async for chunk in response.aiter_raw():
+                        for piece in decoder.decode(chunk):
+                            body += piece
+                            if len(body) > limit:
+                                raise _TooLarge()
                 return Fetched(str(response.url), response.status_code, response.headers,
                                bytes(body))
 
@@ -219,3 +242,14 @@ class Fetcher:
                 raise  # the host itself is refused: say so, not "robots"
             return exc.status, ""
         return fetched.status, fetched.content.decode("utf-8", errors="replace")
+
+
+def invalid_url(url: str) -> str | None:
+    """Why httpx could not request ``url`` (bad port, malformed host), or None."""
+    try:
+        port = httpx.URL(url).port
+    except (httpx.InvalidURL, ValueError) as exc:
+        return str(exc)
+    if port is not None and not 0 < port < 65536:
+        return f"port {port} is out of range"
+    return None

@@ -15,12 +15,14 @@ label with origin ``folder``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote_to_bytes, urlparse
 
 import httpx
 
@@ -29,7 +31,8 @@ from catalog.sightings import Sighting
 from crawler.crawl import crawl_source
 from crawler.dedup import deduplicate
 from crawler.fetch import FetchFailed, Fetched
-from crawler.frontier import Frontier
+from crawler.frontier import Frontier, FrontierItem
+from crawler.ingest import ImageRejected
 from crawler.labels import label_for_folder
 from crawler.options import CrawlOptions
 from crawler.places import ensure_source
@@ -53,13 +56,51 @@ class FolderTally(Tally):
                                unlabelled_folders=dict(self.unlabelled_folders), **extra)
 
 
-def image_files(root: Path) -> list[Path]:
-    """Every non-hidden file under ``root``, in a stable order; links are not followed."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(folder) / f for f in sorted(files) if not f.startswith(".")]
+def image_files(root: Path) -> list[tuple[Path, str | None]]:
+    """Every non-hidden entry under ``root`` in a stable order, each with the reason it
+    is not read (a link, a FIFO or device, a folder that cannot be listed) or None.
+
+    Only regular files inside the folder are read: a link may lead anywhere."""
+    found: list[tuple[Path, str | None]] = []
+
+    def unlistable(error: OSError) -> None:
+        found.append((Path(error.filename), "unreadable-folder"))
+
+    for folder, dirs, files in os.walk(root, onerror=unlistable):
+        here = Path(folder)
+        links = [d for d in dirs if os.path.islink(here / d)]  # False when unreadable
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in links)
+        for name in sorted(f for f in files + links if not f.startswith(".")):
+            found.append((here / name, _not_a_photo_file(here / name)))
     return found
+
+
+def _not_a_photo_file(path: Path) -> str | None:
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "unreadable"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return None if stat.S_ISREG(mode) else "not-a-regular-file"
+
+
+def read_limited(file: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file, never following a link nor blocking on a FIFO;
+    raise ImageRejected for anything else or for more than ``max_bytes``."""
+    try:
+        fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # it became a link after the walk
+            raise ImageRejected("symlink", str(file)) from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ImageRejected("not-a-regular-file", str(file))
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ImageRejected("too-large", f"over {max_bytes:,} bytes")
+    return data
 
 
 def folder_label(root: Path, file: Path) -> tuple[str | None, str | None]:
@@ -73,13 +114,16 @@ def folder_label(root: Path, file: Path) -> tuple[str | None, str | None]:
 
 
 def file_of(url: str) -> Path:
-    return Path(unquote(urlparse(url).path))
+    """The file of a ``file://`` URL, byte for byte (a name need not be UTF-8)."""
+    return Path(os.fsdecode(unquote_to_bytes(urlparse(url).path)))
 
 
 class FileReader:
-    """The folder source's fetcher: a ``file://`` URL's bytes, read off the event loop."""
+    """The folder source's fetcher: a ``file://`` URL's bytes, read off the event loop,
+    never past ``max_bytes`` (the crawl's limit)."""
 
-    def __init__(self):
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
         self.retries: Counter = Counter()  # a file is read once: nothing is retried
 
     async def __aenter__(self) -> "FileReader":
@@ -88,9 +132,11 @@ class FileReader:
     async def __aexit__(self, *exc) -> None:
         return None
 
-    async def fetch(self, url: str) -> Fetched:
+    async def fetch(self, url: str, hop=None) -> Fetched:
         try:
-            data = await asyncio.to_thread(file_of(url).read_bytes)
+            data = await asyncio.to_thread(read_limited, file_of(url), self.max_bytes)
+        except ImageRejected as exc:
+            raise FetchFailed(exc.reason, exc.detail, attempts=1) from None
         except OSError as exc:
             raise FetchFailed("unreadable", exc.strerror or str(exc), attempts=1) from None
         return Fetched(url, 200, httpx.Headers(), data)
@@ -114,9 +160,15 @@ class FolderSource:
         return self.source_id
 
     def seed(self, tx, frontier: Frontier) -> None:
+        entries = image_files(self.root)
         add_refs(tx, frontier, [(Sighting(image_url=file.as_uri(),
                                           page_url=file.parent.as_uri()), 0)
-                                for file in image_files(self.root)])
+                                for file, why in entries if not why])
+        self.tally.skipped += len(frontier.skip_many(
+            tx, [(file.as_uri(), "image", why, 0, None) for file, why in entries if why]))
+
+    def hop_rule(self, item: FrontierItem) -> None:
+        return None  # a file has no redirects
 
     def run_report(self) -> dict:
         """No profile, so no profile quality report."""
@@ -155,7 +207,8 @@ def crawl_folder(catalog, path: str | os.PathLike, options: CrawlOptions,
     source = FolderSource(root, tally, options.labels_from_folders)
     with catalog.transaction() as tx:
         source.open(tx)
-    crawl_source(catalog, source, FileReader(), options, tally, on_progress)
+    crawl_source(catalog, source, FileReader(options.fetch.max_bytes), options, tally,
+                 on_progress)
     return tally
 
 

@@ -166,6 +166,10 @@ class Frontier:
                 RETURNING url""", [self.source_id, *kinds, older_than_seconds]).fetchall()
         return len(rows)
 
+    def count_queued(self, con) -> int:
+        return con.execute("SELECT count(*) FROM pages WHERE source_id = ? AND "
+                           "state = 'queued'", [self.source_id]).fetchone()[0]
+
     def skip_excluded(self, tx) -> int:
         """Skip (reason 'excluded') the queued image URLs of photos a person excluded,
         so a resumed or refreshed crawl never fetches them again."""

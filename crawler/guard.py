@@ -104,7 +104,8 @@ class AddressGuard:
         for address in found:
             kind = why_not_public(address)
             if kind:
-                self._refuse(host, f"{address} is a {kind} address (allow the host in the "
+                article = "an" if kind[0] in "aeiou" else "a"  # "an unspecified address"
+                self._refuse(host, f"{address} is {article} {kind} address (allow the host in the "
                                    "config to crawl it)")
         return found
 

@@ -21,7 +21,7 @@ from crawler.site import HtmlSource
 from crawler.tally import Tally
 from crawler.throttle import HostPolicy
 from cragcat.console import Console
-from cragcat.errors import UsageError
+from cragcat.errors import CragcatError, UsageError
 
 
 def harvest(catalog, options: CrawlOptions, console: Console, path: str | None = None) -> dict:
@@ -29,10 +29,9 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
     source = options.source
     check_path(source, path)
     check_engine(source, options.engine)
-    total = options.budget.max_images or None
     report: dict = {}  # the html source's profile quality report
-    with console.progress("crawling", total=total) as progress:
-        on_progress = _progress_reporter(progress, total)
+    with console.progress("crawling") as progress:
+        on_progress = _progress_reporter(progress)
         if source == "folder" and options.engine == "ray":
             from crawler.ray_folder import crawl_folder_on_ray
             tally = crawl_folder_on_ray(catalog, path, options, on_progress)
@@ -49,7 +48,31 @@ def harvest(catalog, options: CrawlOptions, console: Console, path: str | None =
                             kept_apart_pairs=clusters.kept_apart,
                             **report)
     console.done(f"crawl ({source})", figures, _next_steps(str(catalog.path), tally))
+    _found_something(catalog, tally)
     return figures
+
+
+class NothingFound(CragcatError):
+    """A crawl that fetched nothing (its start failed or was refused) or found no photo
+    where the catalog has none: exit 1 with the reason, not a quiet 0."""
+
+
+def _found_something(catalog, tally: Tally) -> None:
+    """Raise NothingFound unless this run fetched something or the catalog has photos
+    (a rerun of a finished crawl fetches nothing, rightly)."""
+    where = f"report crawl_failures --catalog {catalog.path} lists each with its reason"
+    if tally.pages == 0 and tally.images == 0 and (tally.failures or tally.skipped):
+        reasons = ", ".join(f"{reason} x{n}" for reason, n in sorted(tally.failures.items()))
+        raise NothingFound(f"the crawl fetched nothing: {reasons or 'nothing failed'}, "
+                           f"{tally.skipped} skipped; {where}")
+    if tally.queued or catalog.scalar("SELECT count(*) FROM images"):
+        return  # a run cut short by a limit has not looked everywhere yet
+    if tally.pages:
+        raise NothingFound(f"{tally.pages} page(s) fetched but no photo found on them: the "
+                           "profile's photo selectors match nothing there (crawl "
+                           "check-profile URL shows what each selector finds)")
+    if not tally.images:
+        raise NothingFound("nothing to crawl: no page, photo or file was found")
 
 
 def check_engine(source: str, engine: str) -> None:
@@ -98,16 +121,19 @@ def _openbeta(catalog, options: CrawlOptions, on_progress) -> Tally:
                         on_progress)
 
 
-def _progress_reporter(progress, total: int | None):
+def _progress_reporter(progress):
+    """The counter is URLs done of URLs known (done + queued): it moves on any crawl."""
     started = time.monotonic()
 
     def report(tally: Tally) -> None:
         rate = tally.images / max(time.monotonic() - started, 1e-6)
+        done = tally.pages + tally.images + tally.skipped + sum(tally.failures.values()) \
+            - tally.images_failed
         progress.update(
             description=(f"pages {tally.pages} · images {tally.images_new} new, "
                          f"{tally.images_duplicate} dup, {tally.images_failed} failed · "
                          f"{sum(tally.failures.values())} errors · {rate:.1f} img/s"),
-            completed=tally.images if total else None)
+            completed=done, total=done + tally.queued)
     return report
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
+from w3lib.url import canonicalize_url
 
 from crawler.profile import PHOTO_PAGE_KEYS, SiteProfile
 
@@ -44,6 +45,7 @@ class PageFindings:
     route_type: str | None = None
     crumbs: list[Crumb] = field(default_factory=list)
     links: list[str] = field(default_factory=list)   # pages to visit, selectors' first
+    unfollowable: list[str] = field(default_factory=list)  # mailto:, javascript:, ftp: ...
     photos: list[PhotoRef] = field(default_factory=list)
     matched: frozenset[str] = frozenset()  # the profile's selectors found on this page
 
@@ -59,11 +61,20 @@ class PhotoPageFindings:
 
 
 def absolute(base: str, href: str | None) -> str | None:
-    """An absolute http(s) URL without fragment, or None for data:, mailto:, javascript: ..."""
+    """An absolute http(s) URL in canonical form, or None for data:, mailto:, javascript: ...
+
+    Canonical (w3lib, as Scrapy does): query arguments sorted, escapes normalised, no
+    fragment, so ``?a=1&b=2`` and ``?b=2&a=1`` are one frontier row. Done here, once per
+    URL as a page is parsed (in a worker), never on the fetch path."""
     if not href or not href.strip():
         return None
     url = urldefrag(urljoin(base, href.strip()))[0]
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    try:
+        return canonicalize_url(url)
+    except ValueError:
+        return url  # not a URL w3lib can read (a bad port): the fetch fails it with a reason
 
 
 def largest_srcset(srcset: str) -> str | None:
@@ -113,6 +124,7 @@ def parse_page(profile: SiteProfile, url: str, content: bytes) -> PageFindings:
                        if (link := absolute(url, a.get("href")))]
     findings.photos = _photos(profile, soup, url)
     findings.links = _links(profile, soup, url)
+    findings.unfollowable = _unfollowable(soup, url)
     findings.matched = _matched(soup, profile, profile.page_selectors())
     return findings
 
@@ -208,6 +220,15 @@ def _links(profile: SiteProfile, soup, url: str) -> list[str]:
         anchors += soup.find_all("a", href=True)
     found = (absolute(url, a.get("href")) for a in anchors)
     return list(dict.fromkeys(link for link in found if link and not _is_image(link)))
+
+
+def _unfollowable(soup, url: str) -> list[str]:
+    """Links of another scheme than http(s) (mailto:, ftp:), kept to be recorded as
+    skipped; javascript: and data: are code or content, not places."""
+    found = (urljoin(url, a["href"].strip()) for a in soup.find_all("a", href=True))
+    return list(dict.fromkeys(
+        link for link in found
+        if urlsplit(link).scheme not in ("http", "https", "javascript", "data", "")))
 
 
 def _is_image(url: str) -> bool:

@@ -17,11 +17,15 @@ catalog:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
+import signal
 import tempfile
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,7 +36,8 @@ from PIL import Image, ImageOps
 from catalog.store import (DERIVATIVE_QUALITY, DERIVATIVE_SHORT_SIDE, derivative_path,
                            original_path)
 from crawler import signature
-from cragcat.errors import ItemRejected
+from cragcat.errors import DiskFull, ItemRejected
+from cragcat.files import as_if_opened
 
 DEFAULT_MAX_PIXELS = 50_000_000  # a 50-megapixel photo is plenty; more smells of a bomb
 
@@ -125,6 +130,12 @@ def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, tuple[int, int]]:
     if width * height > max_pixels:
         raise ImageRejected("decompression-bomb",
                             f"{width}x{height} is over the {max_pixels:,}-pixel limit")
+    # Every 8x8 block of a JPEG costs at least one bit (its DC code, even in a progressive
+    # scan): fewer bytes than that is a small JPEG whose header claims a big one, and
+    # libjpeg would pad the missing data with grey without a word.
+    if image.format == "JPEG" and len(data) * 8 < (width * height) // 64:
+        raise ImageRejected("truncated", f"{len(data):,} bytes cannot hold a {width}x{height} "
+                                         "JPEG: its data ends early")
     if width == 0 or height == 0:
         raise ImageRejected("corrupt", "zero-sized image")
     _draft_for_derivative(image)
@@ -159,6 +170,28 @@ def _draft_for_derivative(image: Image.Image) -> None:
                     (int(image.width * scale) + 1, int(image.height * scale) + 1))
 
 
+@contextmanager
+def _time_limit(seconds: float):
+    """Raise ImageRejected('too-slow') in this thread after ``seconds`` of wall time.
+    Pillow decodes chunk by chunk in Python, so the timer's signal lands between chunks."""
+    usable = seconds > 0 and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise ImageRejected("too-slow", f"decoding took over {seconds:g} s "
+                                        "(crawl.image_seconds)")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _check_complete(data: bytes, kind: str) -> None:
     """A cut-off download lacks the format's end marker (Pillow may decode it silently)."""
     tail = data[-64:].rstrip(b"\x00")
@@ -191,6 +224,11 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 
 def _scaled_to_8bit(image: Image.Image) -> Image.Image:
+    # shrink first, in the image's own 16/32-bit mode: the float copies below are then
+    # of a derivative-sized image, not of 49 megapixels (952 MB for a 111 KB PNG)
+    small = derivative_size(image.width, image.height)
+    if small != image.size:
+        image = image.resize(small, Image.BILINEAR)
     pixels = np.asarray(image, dtype=np.float64)
     low, high = float(pixels.min()), float(pixels.max())
     scaled = (pixels - low) * (255.0 / (high - low) if high > low else 0.0)
@@ -246,21 +284,34 @@ def _write_once(path: Path, data: bytes) -> None:
     if path.is_file() and path.stat().st_size == len(data):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    except OSError as exc:
+        _raise_if_full(exc, path.parent)
+        raise
+    try:
+        as_if_opened(fd)  # readable as any file the user writes (a web server serves it)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        _raise_if_full(exc, path.parent)
         raise
 
 
+def _raise_if_full(exc: BaseException, folder: Path) -> None:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise DiskFull(f"the image store ({folder})") from None
+
+
 def examine_and_store(data: bytes, content_type: str | None, max_pixels: int,
-                      store_dir: str) -> tuple[Examined, tuple[str, str]]:
+                      store_dir: str, seconds: float = 0.0) -> tuple[Examined, tuple[str, str]]:
     """Steps 1 and 2 in one call (for a worker process): the result comes back
-    without the image bytes, which are already in the store."""
-    examined = examine(data, content_type, max_pixels)
+    without the image bytes, which are already in the store. ``seconds`` bounds the
+    examination (in a process's main thread only, where a timer signal can stop it)."""
+    with _time_limit(seconds):
+        examined = examine(data, content_type, max_pixels)
     paths = store_files(Path(store_dir), examined)
     return replace(examined, original=b"", derivative=b""), paths
 

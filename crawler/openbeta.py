@@ -114,6 +114,9 @@ class OpenBetaSource:
                     "variables": {"uuid": target[len("area/"):]}}
         return Request(self.api_url, "POST", body)
 
+    def hop_rule(self, item: FrontierItem) -> None:
+        return None  # the API and its media host: only the address guard judges hops
+
     # -- reading answers (worker thread) -------------------------------------------
     def parse(self, item: FrontierItem, fetched: Fetched) -> AreaAnswer:
         try:
@@ -180,13 +183,15 @@ class OpenBetaSource:
                                         tag.get("climbName") or tag["targetId"])
                 refs.append(Sighting(image_url=image_url,
                                      page_url=f"openbeta:climb/{tag['targetId']}",
-                                     route_id=route_id, credit=media.get("username")))
+                                     route_id=route_id, credit=media.get("username"),
+                                     photo_id=media.get("id")))
             else:
                 target_area = ensure_area(tx, self.source_id, tag["targetId"],
                                           tag.get("areaName") or tag["targetId"])
                 refs.append(Sighting(image_url=image_url,
                                      page_url=f"openbeta:area/{tag['targetId']}",
-                                     area_id=target_area, credit=media.get("username")))
+                                     area_id=target_area, credit=media.get("username"),
+                                     photo_id=media.get("id")))
         return refs
 
     def finish(self, tx) -> None:

@@ -15,16 +15,16 @@ from crawler.frontier import Frontier, _columns
 
 # a reference is a Sighting whose bytes have not arrived yet (image_refs columns, in order)
 _REF_FIELDS = ("image_url", "page_url", "area_id", "route_id", "caption", "credit", "licence",
-               "votes", "rating", "photo_page")
+               "votes", "rating", "photo_page", "photo_id")
 
 
 _KEY = sighting_key_sql("p.sha256", "r.page_url", "r.image_url", "r.route_id", "r.area_id")
 
 _MATERIALISE = f"""
     INSERT INTO sightings (sighting_key, sha256, source_id, image_url, page_url, area_id,
-                           route_id, caption, credit, licence, votes, rating)
+                           route_id, caption, credit, licence, votes, rating, photo_id)
     SELECT {_KEY}, p.sha256, r.source_id, r.image_url, r.page_url, r.area_id, r.route_id,
-           r.caption, r.credit, r.licence, r.votes, r.rating
+           r.caption, r.credit, r.licence, r.votes, r.rating, r.photo_id
     FROM image_refs r JOIN pages p ON p.url = r.image_url
     WHERE p.state = 'done' AND p.sha256 IS NOT NULL AND r.image_url IN (SELECT unnest(?))
     ON CONFLICT DO NOTHING RETURNING sighting_id"""
@@ -41,14 +41,15 @@ def add_refs(tx, frontier: Frontier, found: Sequence[tuple[Sighting, int]]) -> i
     refs = list({(r.image_url, r.page_url): r for r, _ in reversed(found)}.values())[::-1]
     tx.execute(
         """INSERT INTO image_refs (image_url, page_url, source_id, area_id, route_id, caption,
-                                   credit, licence, votes, rating, photo_page)
+                                   credit, licence, votes, rating, photo_page, photo_id)
            SELECT image_url, page_url, ?, area_id, route_id, caption, credit, licence, votes,
-                  rating, photo_page FROM
+                  rating, photo_page, photo_id FROM
              (SELECT unnest(?) AS image_url, unnest(?) AS page_url,
                      unnest(?::INTEGER[]) AS area_id, unnest(?::INTEGER[]) AS route_id,
                      unnest(?::VARCHAR[]) AS caption, unnest(?::VARCHAR[]) AS credit,
                      unnest(?::VARCHAR[]) AS licence, unnest(?::INTEGER[]) AS votes,
-                     unnest(?::DOUBLE[]) AS rating, unnest(?::VARCHAR[]) AS photo_page)
+                     unnest(?::DOUBLE[]) AS rating, unnest(?::VARCHAR[]) AS photo_page,
+                     unnest(?::VARCHAR[]) AS photo_id)
            ON CONFLICT DO NOTHING""",
         [frontier.source_id, *_columns([tuple(getattr(r, f) for f in _REF_FIELDS) for r in refs])])
     frontier.enqueue_many(tx, [(r.image_url, "image", depth_of[r.image_url], r.page_url, None)

@@ -1,9 +1,32 @@
 """Settings of the crawl stage: sources, politeness, limits, ingest and dedup."""
 
+import soupsieve
+
 from cragcat.settings import Setting, Table
 from crawler.duration import check_duration_or_empty
 
 SOURCES = ("html", "openbeta", "folder")
+
+
+def check_user_agent(text: str) -> None:
+    """Refuse a User-Agent whose braces name anything but {version} and {contact}
+    (a stray {0} would otherwise fail at the first request)."""
+    try:
+        text.format(version="", contact="")
+    except (IndexError, KeyError, ValueError):
+        raise ValueError("a text whose only {fields} are {version} and {contact} "
+                         "(write {{ and }} for a brace)") from None
+
+
+def check_css(selector: str) -> None:
+    """Refuse a selector soupsieve cannot compile now, not at the first page."""
+    if not selector:
+        return
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError as exc:
+        raise ValueError(f"a CSS selector ({str(exc).splitlines()[0]})") from None
+
 
 SETTINGS = [
     Setting("crawl.source", str, "html", "Where photos come from: an html site described by a "
@@ -19,7 +42,8 @@ SETTINGS = [
             "whoever runs the crawl; it is sent in the User-Agent. Set it before crawling a "
             "real site."),
     Setting("crawl.user_agent", str, "cragcat/{version} (+{contact})", "The User-Agent header; "
-            "{version} and {contact} are filled in. Keep it honest.", flag=""),
+            "{version} and {contact} are filled in. Keep it honest.", flag="",
+            validate=check_user_agent),
     Setting("crawl.max_pages", int, 0, "Stop after fetching this many pages or API calls in "
             "one run (0: no limit).", min=0),
     Setting("crawl.max_images", int, 0, "Stop after this many images in one run (0: no limit).",
@@ -44,6 +68,10 @@ SETTINGS = [
     Setting("crawl.max_pixels", int, 50_000_000, "Largest image accepted, in pixels (width x "
             "height), checked before decoding: the guard against decompression bombs.",
             min=1, flag=""),
+    Setting("crawl.image_seconds", float, 30.0, "Most CPU-bound seconds one image's decode "
+            "and derivative may take in a worker process (a progressive JPEG of thousands of "
+            "scans); past it the image fails with reason too-slow. 0: no limit.", min=0.0,
+            flag=""),
     Setting("crawl.image_workers", int, 2, "Workers for the CPU work of a crawl (image "
             "decode, derivative, hashes; HTML pages), run beside the fetching so that every "
             "core is used.", min=1, max=64,
@@ -88,8 +116,14 @@ SETTINGS = [
 ]
 
 
+# keys of a profile given to _css that hold something other than a CSS selector (the
+# URL patterns are checked as regular expressions where the profile is loaded)
+_CHECKS = {"area_url_pattern": None, "route_url_pattern": None,
+           "grade_system": None, "area_id_attr": None, "route_id_attr": None}
+
+
 def _css(key: str, help_text: str, default: str = "") -> Setting:
-    return Setting(key, str, default, help_text)
+    return Setting(key, str, default, help_text, validate=_CHECKS.get(key, check_css))
 
 
 PROFILE_SETTINGS = (

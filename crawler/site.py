@@ -11,7 +11,7 @@ from __future__ import annotations
 from catalog.sightings import Sighting
 from crawler import signature
 from crawler.engine import Discoveries, PageRejected, Request
-from crawler.fetch import Fetched
+from crawler.fetch import Fetched, HopRule
 from crawler.frontier import Frontier, FrontierItem
 from crawler.grades import parse_grade, parse_route_types
 from crawler.html import PageFindings, PhotoPageFindings, parse_page, parse_photo_page
@@ -41,6 +41,12 @@ class HtmlSource:
 
     def request(self, item: FrontierItem) -> Request:
         return Request(item.url)
+
+    def hop_rule(self, item: FrontierItem) -> HopRule:
+        """A redirect passes the rules a link to its target would (not the depth)."""
+        if item.kind == "image":
+            return lambda url: None if self.profile.image_host_ok(url) else "off-site"
+        return lambda url: self._refusal(url, 0)
 
     def parse(self, item: FrontierItem, fetched: Fetched) -> PageFindings | PhotoPageFindings:
         declared = (fetched.content_type or "").lower()
@@ -78,6 +84,8 @@ class HtmlSource:
                     self._follow(photo.page, depth, page_url, found, {"photo_of": photo.url})
             else:
                 found.skipped.append((photo.url, "image", "off-site", depth, page_url))
+        found.skipped += [(link[:2000], "page", "unsupported-scheme", depth, page_url)
+                          for link in findings.unfollowable]
         for link in findings.links:
             self._follow(link, depth, page_url, found)
 

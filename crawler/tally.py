@@ -19,6 +19,7 @@ class Tally:
     sightings: int = 0         # sightings recorded by this run
     skipped: int = 0           # frontier rows skipped (robots, off-site, too deep)
     retries: int = 0
+    queued: int = 0            # frontier rows waiting, for progress (not a figure)
     failures: Counter = field(default_factory=Counter)  # reason -> count, pages and images
 
     def count(self, outcome: Outcome) -> None:

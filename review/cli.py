@@ -28,7 +28,7 @@ def review(run: Run):
     from review.server import review_config, serve
 
     config = review_config(run.settings)
-    with open_configured_catalog(run.settings) as catalog:   # create or migrate it first
+    with open_configured_catalog(run.settings, create=True) as catalog:  # create or migrate
         photos = catalog.scalar("SELECT count(*) FROM images")
 
     def ready(url: str) -> None:

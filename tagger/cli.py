@@ -26,11 +26,12 @@ def tag_catalog(run: Run):
     tag-catalog --engine ray [--address HOST:PORT]
                                       tag on a Ray cluster (default: a local one)
     """
-    from tagger.run import ray_options, tag_and_cover, tag_options
+    from tagger.run import ray_options, tag_and_cover
+    from tagger.tagging import TagOptions
 
     with open_configured_catalog(run.settings) as catalog:
         figures = tag_and_cover(catalog, run.settings["tag.model"] or None,
-                                tag_options(run.settings), run.console,
+                                TagOptions.from_settings(run.settings), run.console,
                                 ray_options(run.settings))
     run.console.done("catalog tagged", figures, [
         "report routes_without_cover    routes that need a photographer",
@@ -45,7 +46,6 @@ def contact_sheet(run: Run, out: str | None, area: str | None) -> None:
 
     if not out:
         raise UsageError("report sheet needs --out DIR: the folder for the HTML pages")
-    open_configured_catalog(run.settings).close()  # create and migrate a new catalog first
     with open_configured_catalog(run.settings, read_only=True) as catalog:
         sheet = write_contact_sheet(catalog, out, area)
     run.console.done("contact sheet written", {

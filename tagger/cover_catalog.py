@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from catalog.choices import choices_in_force
 from tagger.covers import (Candidate, Choice, CoverSafety, Route, choose_area_covers,
-                           choose_route_covers, choose_route_topos)
+                           choose_route_covers, choose_route_topos, licence_allowed)
+
+ALL_LICENCES = ("*",)
 
 CANDIDATES_SQL = """
 WITH cluster_captions AS (
@@ -29,7 +31,8 @@ WITH cluster_captions AS (
 SELECT s.route_id, i.sha256, coalesce(i.cluster_id, i.sha256) AS cluster_id,
        t.status, CASE WHEN t.status = 'tagged' THEN coalesce(l.label, t.class) END,
        t.probabilities, i.width, i.height, i.sharpness,
-       max(s.votes) AS votes, max(s.rating) AS rating, coalesce(cc.captions, '') AS captions
+       max(s.votes) AS votes, max(s.rating) AS rating, coalesce(cc.captions, '') AS captions,
+       list(DISTINCT coalesce(s.licence, '') ORDER BY coalesce(s.licence, '')) AS licences
 FROM sightings s
 JOIN images i ON i.sha256 = s.sha256
 LEFT JOIN tags t ON t.sha256 = coalesce(i.cluster_id, i.sha256) AND t.model_id = ?
@@ -49,14 +52,17 @@ class CoverSummary:
     areas_with_cover: int
 
 
-def load_candidates(catalog, model_id: str) -> dict[int, list[Candidate]]:
+def load_candidates(catalog, model_id: str, licences: tuple[str, ...] = ALL_LICENCES,
+                    ) -> dict[int, list[Candidate]]:
+    """Every route's photos; ``licences`` (cover.licences) says which may be covers."""
     photos: dict[int, list[Candidate]] = defaultdict(list)
     for row in catalog.query(CANDIDATES_SQL, [model_id]):
         (route_id, sha, cluster, status, predicted, probs, width, height, sharp, votes, rating,
-         captions) = row
+         captions, stated) = row
+        stated = tuple(s or None for s in stated)
         photos[route_id].append(Candidate(route_id, sha, cluster, status, predicted,
                                           dict(probs or {}), width, height, sharp, votes, rating,
-                                          captions))
+                                          captions, stated, licence_allowed(stated, licences)))
     return photos
 
 
@@ -112,9 +118,11 @@ def with_pins(chosen: dict[int, Choice], photos: dict[int, list[Candidate]], cho
     return chosen
 
 
-def choose_covers(catalog, model_id: str, safety: CoverSafety = CoverSafety()) -> CoverSummary:
-    """Choose and store every route's cover and topo and every area's cover."""
-    routes, photos = load_routes(catalog), load_candidates(catalog, model_id)
+def choose_covers(catalog, model_id: str, safety: CoverSafety = CoverSafety(),
+                  licences: tuple[str, ...] = ALL_LICENCES) -> CoverSummary:
+    """Choose and store every route's cover and topo and every area's cover; only
+    photos under one of ``licences`` (shell patterns) may be covers."""
+    routes, photos = load_routes(catalog), load_candidates(catalog, model_id, licences)
     choices = choices_in_force(catalog)
     covers = with_pins(choose_route_covers(routes, without_rejected(photos, choices, "cover"),
                                            safety), photos, choices, "cover")

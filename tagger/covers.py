@@ -20,6 +20,7 @@ than a doubtful one.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ class Candidate:
     votes: int | None = None
     rating: float | None = None   # 0..5 where the source rates photos
     captions: str = ""            # every caption its near-duplicate cluster was shown with
+    licences: tuple[str, ...] = ()  # as its sightings on this route state them
+    licence_ok: bool = True       # one of them is allowed by cover.licences
 
 
 # Words in a caption that say the photo looks up at the climber from below or behind.
@@ -181,8 +184,27 @@ def cover_reason(c: Candidate) -> str:
 
 
 # -- what a route has to offer ------------------------------------------------
+def licence_allowed(licences: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
+    """Whether one of a photo's licences matches one of ``patterns`` (shell-style,
+    case-insensitive; a photo without a stated licence matches only '*')."""
+    return any(fnmatch.fnmatchcase((licence or "").casefold(), pattern.casefold())
+               for licence in (licences or ("",)) for pattern in patterns)
+
+
+def licence_reason(photos: list[Candidate]) -> str | None:
+    """Why a route whose glory-shots are all under a licence cover.licences leaves out
+    has no cover; None when that is not why."""
+    glory = [c for c in photos if c.status == "tagged" and c.predicted == GLORY]
+    if not glory or any(c.licence_ok for c in glory):
+        return None
+    stated = sorted({licence or "no licence stated" for c in glory
+                     for licence in (c.licences or ("",))})
+    if stated == ["All rights reserved"]:
+        return f"no cover: only all-rights-reserved photos ({len(glory)} glory-shot(s))"
+    return (f"no cover: its {len(glory)} glory-shot(s) are under licences cover.licences "
+            f"does not allow ({', '.join(stated)})")
 def is_cover_candidate(c: Candidate, safety: CoverSafety = CoverSafety()) -> bool:
-    return (c.status == "tagged" and c.predicted == GLORY
+    return (c.status == "tagged" and c.predicted == GLORY and c.licence_ok
             and unsafe_reason(c, safety) is None)
 
 
@@ -201,6 +223,8 @@ def no_candidate_reason(photos: list[Candidate], wanted: str,
                     f"({refused[0]})")
     if not photos:
         return "no photos on this route"
+    if wanted == "glory-shot" and licence_reason(photos):
+        return licence_reason(photos)
     untagged = sum(1 for c in photos if c.status is None)
     if untagged == len(photos):
         return f"its {len(photos)} photo(s) have no tag from this model yet"

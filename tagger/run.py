@@ -5,27 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tagger.cover_catalog import choose_covers
-from tagger.covers import BUTT_CAPTION_CUES, CoverSafety
 from tagger.model import load_model
 from tagger.tagging import TagOptions, summary_figures, tag_catalog
-
-
-def tag_options(settings) -> TagOptions:
-    """TagOptions from resolved settings (tag.threshold 0 means the artifact's own)."""
-    return TagOptions(threshold=settings["tag.threshold"] or None,
-                      retag=settings["tag.retag"], batch_size=settings["tag.batch_size"],
-                      workers=settings["tag.workers"], threads=settings["tag.threads"],
-                      backend=settings["tag.backend"],
-                      device=settings["tag.device"], cover_safety=cover_safety(settings))
-
-
-def cover_safety(settings) -> CoverSafety:
-    """The cover rule's extra checks from the tag.cover_* settings."""
-    return CoverSafety(min_glory=settings["tag.cover_min_glory"],
-                       max_butt=settings["tag.cover_max_butt"],
-                       min_margin=settings["tag.cover_min_margin"],
-                       caption_cues=BUTT_CAPTION_CUES if settings["tag.cover_caption_cues"]
-                       else ())
 
 
 def ray_options(settings):
@@ -51,7 +32,8 @@ def tag_and_cover(catalog, model_path: str | None, options: TagOptions, console,
         else:
             from tagger.ray_engine import tag_catalog_on_ray
             summary = tag_catalog_on_ray(catalog, artifact, options, on_ray, progress)
-    covers = choose_covers(catalog, artifact.model_id, options.cover_safety)
+    covers = choose_covers(catalog, artifact.model_id, options.cover_safety,
+                           options.cover_licences)
     figures = summary_figures(summary)
     figures.update(routes_with_cover=covers.routes_with_cover,
                    routes_without_cover=covers.routes_without_cover,

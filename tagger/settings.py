@@ -59,6 +59,10 @@ SETTINGS = [
             "Ray engine: model actors; 0 means one per GPU when the cluster has GPUs, "
             "else one per CPU but one (left to Ray Data's reading and to the merge).", min=0,
             max=4096),
+    Setting("cover.licences", list, ["*"],
+            "Licences a photo may have to become a cover, as shell patterns matched without "
+            "regard to case (e.g. [\"CC-BY*\", \"CC0*\", \"public domain\"]); a photo "
+            "without a stated licence matches only '*'. The default allows every photo."),
     Setting("demo.size", str, "small",
             "Sample site the demo crawls: tiny (10 routes, 60 photos) or small "
             "(60 routes, 600 photos).", choices=("tiny", "small")),

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from cragcat.console import printable
 from cragcat.errors import UsageError
 
 STYLE = """
@@ -42,6 +43,7 @@ class SheetPhoto:
     derivative_path: str
     caption: str | None
     credit: str | None
+    licence: str | None = None
 
 
 @dataclass
@@ -54,7 +56,8 @@ class SheetSummary:
 
 def e(text) -> str:
     """Escape crawled text for HTML (quotes too: it may land in an attribute)."""
-    return html.escape("" if text is None else str(text), quote=True)
+    # control and bidi override characters are dropped: a credit cannot reorder the page
+    return html.escape("" if text is None else printable(str(text)), quote=True)
 
 
 def safe_link(url: str | None, text: str) -> str:
@@ -84,7 +87,8 @@ def chosen_areas(catalog, area: str | None) -> list[tuple]:
 def route_photos(catalog, area_id: int) -> dict[int, list[SheetPhoto]]:
     rows = catalog.query(
         """SELECT s.route_id, p.sha256, p.predicted_class, p.confidence, p.status,
-                  p.derivative_path, any_value(s.caption), any_value(s.credit)
+                  p.derivative_path, any_value(s.caption), any_value(s.credit),
+                  any_value(s.licence)
            FROM sightings s JOIN routes r ON r.route_id = s.route_id
            JOIN photo_tags p ON p.sha256 = s.sha256
            WHERE r.area_id = ? AND s.sha256 NOT IN (SELECT sha256 FROM excluded_photos)
@@ -119,8 +123,11 @@ def figure(photo: SheetPhoto, thumb: ThumbnailCopier, css: str = "") -> str:
              if src else '<div class="missing">no image</div>')
     label = photo.predicted or photo.status
     confidence = f" {photo.confidence:.2f}" if photo.confidence is not None else ""
-    caption = f"<br>{e(photo.caption)}" if photo.caption else ""
-    credit = f"<br><i>{e(photo.credit)}</i>" if photo.credit else ""
+    # <bdi>: a right-to-left caption or credit shows in its own direction, not the page's
+    caption = f"<br><bdi>{e(photo.caption)}</bdi>" if photo.caption else ""
+    # Licence and credit beside every photo: a person choosing a cover sees what it may be used for.
+    rights = " · ".join(f"<bdi>{e(part)}</bdi>" for part in (photo.credit, photo.licence) if part)
+    credit = f"<br><i>{rights}</i>" if rights else ""
     return (f'<figure class="{e(css)}">{image}<figcaption><span class="class {e(label)}">'
             f"{e(label)}{confidence}</span>{caption}{credit}</figcaption></figure>")
 
@@ -194,16 +201,18 @@ def area_page(catalog, area: tuple, model_id: str, thumb, written: set[int],
 def area_cover(catalog, area_id: int, model_id: str, thumb) -> str:
     row = catalog.query_one(
         """SELECT p.sha256, p.predicted_class, p.confidence, p.status, p.derivative_path,
-                  NULL, NULL, c.reason
+                  NULL, s.credit, s.licence, c.reason
            FROM area_covers c LEFT JOIN photo_tags p ON p.sha256 = c.sha256
+           LEFT JOIN (SELECT sha256, any_value(credit) AS credit, any_value(licence) AS licence
+                      FROM sightings GROUP BY sha256) s ON s.sha256 = c.sha256
            WHERE c.area_id = ? AND c.model_id = ?
              AND c.sha256 NOT IN (SELECT sha256 FROM excluded_photos)""", [area_id, model_id])
     if row is None:
         return ""
     if row[0] is None:
-        return f'<p class="reason">no area cover: {e(row[7])}</p>'
-    return (f'<div class="row">{figure(SheetPhoto(*row[:7]), thumb, "cover")}</div>'
-            f'<p class="reason">area cover: {e(row[7])}</p>')
+        return f'<p class="reason">no area cover: {e(row[8])}</p>'
+    return (f'<div class="row">{figure(SheetPhoto(*row[:8]), thumb, "cover")}</div>'
+            f'<p class="reason">area cover: {e(row[8])}</p>')
 
 
 def index_page(rows: list[tuple[str, str, int, int]], model_id: str) -> str:

@@ -18,8 +18,9 @@ import torch
 
 from catalog.classes import OTHER
 from cragcat.cores import spare_cores
+from cragcat.settings import load_settings
 from tagger.backend import Backend, choose_backend, pick_device
-from tagger.covers import DEFAULT_COVER_SAFETY, CoverSafety
+from tagger.covers import BUTT_CAPTION_CUES, CoverSafety
 from tagger.loader import Batch, Photo, photo_loader
 from tagger.model import photo_transform, pixels_for_model, register_model
 
@@ -32,16 +33,41 @@ class Progress(Protocol):
 
 @dataclass
 class TagOptions:
-    """How to tag; ``threshold`` None means the artifact's own."""
+    """How to tag, from the tag.* and cover.* settings (the registry holds every
+    default: build it with :meth:`from_settings`); ``threshold`` None means the
+    artifact's own."""
 
-    threshold: float | None = None
-    retag: bool = False
-    batch_size: int = 64
-    workers: int = 1
-    threads: int = 0
-    backend: str = "auto"
-    device: str = "auto"
-    cover_safety: CoverSafety = DEFAULT_COVER_SAFETY  # what a glory tag needs to be a cover
+    threshold: float | None
+    retag: bool
+    batch_size: int
+    workers: int
+    threads: int
+    backend: str
+    device: str
+    cover_licences: tuple[str, ...]   # which photos may be covers (cover.licences)
+    cover_safety: CoverSafety         # what a glory tag needs to be a cover
+
+    @classmethod
+    def from_settings(cls, settings=None, **fields: Any) -> "TagOptions":
+        """From resolved settings (default: the registry's defaults < ./config.toml);
+        keyword arguments replace single fields, as a test or a benchmark needs."""
+        settings = settings or load_settings()
+        built = dict(threshold=settings["tag.threshold"] or None, retag=settings["tag.retag"],
+                     batch_size=settings["tag.batch_size"], workers=settings["tag.workers"],
+                     threads=settings["tag.threads"], backend=settings["tag.backend"],
+                     device=settings["tag.device"],
+                     cover_licences=tuple(settings["cover.licences"]),
+                     cover_safety=cover_safety(settings))
+        return cls(**{**built, **fields})
+
+
+def cover_safety(settings) -> CoverSafety:
+    """The cover rule's extra checks from the tag.cover_* settings."""
+    return CoverSafety(min_glory=settings["tag.cover_min_glory"],
+                       max_butt=settings["tag.cover_max_butt"],
+                       min_margin=settings["tag.cover_min_margin"],
+                       caption_cues=BUTT_CAPTION_CUES if settings["tag.cover_caption_cues"]
+                       else ())
 
 
 @dataclass

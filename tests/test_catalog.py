@@ -92,4 +92,5 @@ def test_read_only_catalog_refuses_writes(catalog_path):
 def test_second_writer_gets_in_use_error(held_catalog):
     with pytest.raises(CatalogInUse) as info:
         open_catalog(held_catalog)
-    assert str(info.value).startswith(f"catalog {held_catalog} is in use by another cragcat process")
+    assert str(info.value).startswith(f"catalog {held_catalog} is in use by ")
+    assert info.value.holder.endswith(")") and "(PID " in info.value.holder

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from catalog import open_catalog
 from crawler.cli import crawl
+from tests import crawler_images as imgs
 from tests.crawler_server import serve
 
 PLAIN = """
@@ -17,6 +18,7 @@ PLAIN = """
 private_hosts = ["127.0.0.1"]
 delay = 0.0
 other_links = true
+photo = "img"
 """
 
 
@@ -48,9 +50,12 @@ def guidebook_with_etags():
     async def crag(request):
         if request.headers.get("if-modified-since") == "Sat, 01 Nov 2025 10:00:00 GMT":
             return Response(status_code=304)
-        return HTMLResponse("<html><body>No photos yet</body></html>",
+        return HTMLResponse('<html><body><img src="/slab.jpg"></body></html>',
                             headers={"Last-Modified": "Sat, 01 Nov 2025 10:00:00 GMT"})
-    return Starlette(routes=[Route("/", home), Route("/crag", crag)])
+
+    async def slab(request):  # one photo: a crawl that finds none exits 1
+        return Response(imgs.jpeg(seed=1), media_type="image/jpeg")
+    return Starlette(routes=[Route("/", home), Route("/crag", crag), Route("/slab.jpg", slab)])
 
 
 def test_refresh_after_refetches_with_conditional_requests(tmp_path, catalog_path):
@@ -64,11 +69,11 @@ def test_refresh_after_refetches_with_conditional_requests(tmp_path, catalog_pat
         refreshed = invoke(*args, "--refresh-after", "0s")
         assert refreshed.exit_code == 0, refreshed.output
         figures = json.loads(refreshed.output.strip().splitlines()[-1])
-        paths = [p for p in site.paths() if p != "/robots.txt"]
+        paths = [p for p in site.paths() if p not in ("/robots.txt", "/slab.jpg")]
     assert (first["pages"], again["pages"], figures["pages"]) == (2, 0, 2)
     assert paths == ["/", "/crag", "/", "/crag"]
     statuses = dict(open_catalog(catalog_path).query("SELECT url, http_status FROM pages"))
-    assert statuses == {site.url + "/": 304, site.url + "/crag": 304}
+    assert statuses == {site.url + "/": 304, site.url + "/crag": 304, site.url + "/slab.jpg": 200}
 
 
 def test_the_summary_names_next_steps(tmp_path, catalog_path):

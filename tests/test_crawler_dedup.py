@@ -14,6 +14,7 @@ from crawler.dedup import deduplicate
 from crawler.folder import crawl_folder
 from crawler.options import CrawlOptions
 from tests import crawler_images as imgs
+from tests.conftest import shared_folder
 
 OPTIONS = CrawlOptions.from_settings(source="folder")
 COPIES = ("original", "reencoded", "resized", "cropped", "watermarked")
@@ -92,6 +93,33 @@ def test_the_pixel_check_tells_edits_from_copies():
     assert edited_cells(original, pictures["other"]) > 8
 
 
+def route_line_topo(base: Image.Image) -> Image.Image:
+    """A thin route line drawn as an app draws it (dark edge, coloured core): 4 px on
+    a 640 x 480 photo, about 2 px in its 256 px derivative."""
+    topo = base.copy()
+    draw = ImageDraw.Draw(topo)
+    line = [(300, 440), (330, 300), (290, 160), (320, 60)]
+    draw.line(line, fill=(15, 15, 15), width=4, joint="curve")
+    draw.line(line, fill=(234, 179, 8), width=2, joint="curve")
+    return topo
+
+
+@pytest.mark.parametrize("seed", [5, 7])
+def test_a_thin_route_line_over_a_photo_is_an_edit(seed):
+    # averaged down to 64 x 64 such a line vanished (0-3 cells, merged); compared at
+    # the derivative's own size it stays a line across the photo
+    def derivative(data: bytes) -> Image.Image:
+        return Image.open(io.BytesIO(data)).convert("RGB").resize((341, 256))
+    base = imgs.photo(640, 480, seed)
+    plain = derivative(imgs.encode(base, "JPEG", quality=92))
+    topo = derivative(imgs.encode(route_line_topo(base), "JPEG", quality=90))
+    reencoded = derivative(imgs.encode(base, "JPEG", quality=45))
+    resized = derivative(imgs.encode(base.resize((480, 360), Image.LANCZOS), "JPEG", quality=85))
+    assert edited_cells(plain, topo) > OPTIONS.dedup.max_edited_cells
+    assert edited_cells(plain, reencoded) <= OPTIONS.dedup.max_edited_cells
+    assert edited_cells(plain, resized) <= OPTIONS.dedup.max_edited_cells
+
+
 # copies of one photo: 3 clusters with max_distance 8; at 0 only copies whose pHash is
 # the very same still merge
 @pytest.mark.parametrize("max_distance, clusters", [(8, 3), (0, 5)])
@@ -108,3 +136,23 @@ def test_a_folder_crawl_searches_near_duplicates_as_its_settings_say(
     # the run's figure counts the pairs this run merged (none were merged before it)
     assert figures["near_duplicate_pairs"] == \
         catalog.scalar("SELECT count(*) FROM near_duplicates WHERE merged") > 0
+
+
+def test_real_app_topos_stay_apart_from_their_photos():
+    """The Cirque app's boulder photos with their route lines drawn as the app draws
+    them (../shared/real-photos-2): the first 12 in name order. At 64 x 64 the check
+    merged 11 of them; two whose short lines cross only 4 cells still merge."""
+    from bench.cirque_topos import draw_topo, read_problems
+    folder = shared_folder("real-photos-2/plain-boulders")
+
+    def derivative(picture: Image.Image) -> Image.Image:
+        data = imgs.encode(picture.convert("RGB"), "JPEG", quality=90)
+        return Image.open(io.BytesIO(data)).convert("RGB").resize((341, 256))
+    merged = []
+    for name, problems in sorted(read_problems(folder).items())[:12]:
+        with Image.open(folder / f"{name}.jpg") as photo:
+            plain = derivative(photo)
+        topo = derivative(draw_topo(folder / f"{name}.jpg", problems))
+        if edited_cells(plain, topo) <= OPTIONS.dedup.max_edited_cells:
+            merged.append(name)
+    assert len(merged) <= 2, merged

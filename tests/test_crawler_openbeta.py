@@ -28,15 +28,16 @@ def test_every_query_validates_against_the_real_schema(name):
     assert not errors, [e.message for e in errors]
 
 
-def crawl_openbeta(site, catalog_path, tmp_path, area):
+def crawl_openbeta(site, catalog_path, tmp_path, area, exit_code=0):
     config = tmp_path / "ob.toml"
     config.write_text(CONFIG)
     result = CliRunner().invoke(crawl, [
         "--source", "openbeta", "--api-url", site.url + "graphql",
         "--media-url", site.url + "media", "--area", area, "--catalog", str(catalog_path),
         "--config", str(config), "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output.strip().splitlines()[-1])
+    assert result.exit_code == exit_code, result.output
+    return json.loads(next(line for line in reversed(result.output.strip().splitlines())
+                           if line.startswith("{")))
 
 
 def api_images(manifest):
@@ -80,7 +81,8 @@ def test_a_crawl_from_a_sub_area_by_uuid_stays_inside_it(tiny_site, catalog_path
 
 
 def test_an_unknown_area_name_is_a_recorded_failure(tiny_site, catalog_path, tmp_path):
-    figures = crawl_openbeta(tiny_site, catalog_path, tmp_path, "Nowhere Crag")
+    # a crawl that fetched nothing exits 1 with the reason (and its figures)
+    figures = crawl_openbeta(tiny_site, catalog_path, tmp_path, "Nowhere Crag", exit_code=1)
     assert figures["failures"] == {"no-such-area": 1} and figures["images_new"] == 0
 
 

@@ -171,7 +171,9 @@ def test_robots_crawl_delay_wins_when_larger(site_factory, catalog_path, tmp_pat
     site = site_factory(crawl_delay=0.4)
     run_crawl(site, catalog_path, tmp_path, FAST, "--max-pages", "3", "--max-images", "2")
     times = sorted(e["time"] for e in site.request_log())
-    assert len(times) >= 4 and min(b - a for a, b in zip(times, times[1:])) >= 0.39
+    # The server logs a request when its handler runs, some ms after the crawler sent
+    # it; on a loaded machine that lag varies, so the gap is checked with 50 ms slack.
+    assert len(times) >= 4 and min(b - a for a, b in zip(times, times[1:])) >= 0.35
 
 
 def test_limits_stop_the_run_and_the_next_run_continues(tiny_site, catalog_path, tmp_path):

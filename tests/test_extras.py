@@ -12,6 +12,7 @@ import tomllib
 import pytest
 from click.testing import CliRunner
 
+from catalog import open_catalog
 from cragcat.extras import EXTRAS, MissingExtra
 from cragcat.settings_docs import ROOT
 from samplesite.cli import main as sample_site
@@ -46,6 +47,7 @@ def test_train_sweep_without_optuna_is_one_line(monkeypatch, tmp_path):
     _without(monkeypatch, "optuna")
     space = tmp_path / "space.toml"
     space.write_text('[sweep]\nmethod = "random"\ntrials = 2\n[params]\nlr = [0.001, 0.01]\n')
+    open_catalog(tmp_path / "c.duckdb").close()  # only crawl creates a catalog
     result = CliRunner().invoke(train, ["sweep", str(space),
                                         "--catalog", str(tmp_path / "c.duckdb")])
     assert result.exit_code == 1

@@ -84,12 +84,12 @@ def copy_catalog(source: Path, folder: Path) -> Path:
 @slow
 def test_ray_tagging_gives_the_local_engines_tags(ray_runtime, imported, artifact, tmp_path):
     local, on_ray = copy_catalog(imported, tmp_path / "a"), copy_catalog(imported, tmp_path / "b")
-    options = TagOptions(batch_size=8, workers=0, backend="onnx")
+    options = TagOptions.from_settings(batch_size=8, workers=0, backend="onnx")
     with open_catalog(local) as catalog:
         tag_catalog(catalog, artifact, options)
         expected = catalog.query(TAGS_SQL)
     with open_catalog(on_ray) as catalog:
-        summary = tag_catalog_on_ray(catalog, artifact, options, RayTagOptions(merge_rows=16))
+        summary = tag_catalog_on_ray(catalog, artifact, options, RayTagOptions.from_settings(merge_rows=16))
         assert catalog.query(TAGS_SQL) == expected
         assert catalog.scalar("SELECT backend FROM tag_runs") == "ray:onnx"
     assert (summary.tagged + summary.failed, summary.skipped) == (len(expected), 0)
@@ -114,8 +114,8 @@ DRIVER = textwrap.dedent("""
     ray.init(address=address, log_to_driver=False)
     with open_catalog(catalog_path) as catalog:
         tag_catalog_on_ray(catalog, load_artifact(artifact_path),
-                           TagOptions(batch_size=4, backend="onnx"),
-                           RayTagOptions(merge_rows=4), StopAfterFirstMerge())
+                           TagOptions.from_settings(batch_size=4, backend="onnx"),
+                           RayTagOptions.from_settings(merge_rows=4), StopAfterFirstMerge())
 """)
 
 
@@ -135,8 +135,8 @@ def test_a_killed_ray_run_run_again_tags_nothing_twice(ray_runtime, imported, ar
     with open_catalog(path) as catalog:
         before = catalog.query("SELECT sha256, run_id FROM tags ORDER BY sha256")
         assert len(before) == int(first.split()[1]) == 4
-        summary = tag_catalog_on_ray(catalog, artifact, TagOptions(batch_size=4, backend="onnx"),
-                                     RayTagOptions(merge_rows=4))
+        summary = tag_catalog_on_ray(catalog, artifact, TagOptions.from_settings(batch_size=4, backend="onnx"),
+                                     RayTagOptions.from_settings(merge_rows=4))
         after = dict(catalog.query("SELECT sha256, run_id FROM tags"))
         canonical = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
         runs = catalog.query("SELECT run_id, status FROM tag_runs ORDER BY run_id")

@@ -136,7 +136,7 @@ def crag(catalog_path):
 def test_covers_in_the_catalog(crag):
     catalog, sha = crag
     artifact = ColourArtifact()
-    tag_catalog(catalog, artifact, TagOptions(batch_size=8, workers=0, backend="eager"))
+    tag_catalog(catalog, artifact, TagOptions.from_settings(batch_size=8, workers=0, backend="eager"))
     summary = choose_covers(catalog, artifact.model_id)
     assert (summary.routes_with_cover, summary.routes_without_cover) == (2, 1)
     rows = {(r, k): (s, reason) for r, k, s, reason in catalog.query(
@@ -157,7 +157,7 @@ def test_covers_in_the_catalog(crag):
 def test_cover_check_against_ground_truth(crag):
     catalog, sha = crag
     artifact = ColourArtifact()
-    tag_catalog(catalog, artifact, TagOptions(batch_size=8, workers=0, backend="eager"))
+    tag_catalog(catalog, artifact, TagOptions.from_settings(batch_size=8, workers=0, backend="eager"))
     choose_covers(catalog, artifact.model_id)
     with catalog.transaction() as tx:  # the truth: route 2's chosen cover is really a butt-shot
         tx.execute("INSERT INTO labels VALUES (?, 'glory', 'truth', now()), "
@@ -209,7 +209,7 @@ def test_a_caption_on_any_copy_rules_the_photo_out_on_every_route(crag):
     with catalog.transaction() as tx:  # route 2's copy of the shared photo, captioned
         add_sighting(tx, sha["copy"], None, 1, caption="Looking up at Sam on the roof")
     artifact = ColourArtifact()
-    tag_catalog(catalog, artifact, TagOptions(batch_size=8, workers=0, backend="eager"))
+    tag_catalog(catalog, artifact, TagOptions.from_settings(batch_size=8, workers=0, backend="eager"))
     choose_covers(catalog, artifact.model_id, CoverSafety(caption_cues=BUTT_CAPTION_CUES))
     covers = dict(catalog.query("SELECT route_id, sha256 FROM route_covers "
                                 "WHERE kind = 'cover' AND model_id = ?", [artifact.model_id]))

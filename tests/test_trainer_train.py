@@ -187,6 +187,7 @@ def test_bad_sweep_space_is_a_config_error(tmp_path):
 
 
 def test_too_few_labels_is_a_clear_error(tmp_path):
+    open_catalog(tmp_path / "empty.duckdb").close()
     result = invoke(tmp_path, "--catalog", str(tmp_path / "empty.duckdb"))
     assert result.exit_code == 1
     assert "labelled photo" in result.output and "--labels-from-folders" in result.output

@@ -25,8 +25,9 @@ import torch
 from PIL import Image
 from torch import nn
 
+from cragcat.files import as_if_opened
 from trainer.architecture import Architecture, build
-from trainer.errors import ArtifactError
+from trainer.errors import ArtifactError, UnusableModelFile
 
 FORMAT = "cragcat-model"
 VERSION = 1
@@ -85,6 +86,7 @@ def save_artifact(path: str | os.PathLike, model: nn.Module, meta: dict[str, Any
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata={META_KEY: json.dumps(full, default=_jsonable)})
+        as_if_opened(tmp)  # mkstemp's 0600: the model gets the user's usual mode
         os.replace(tmp, path)  # a reader never sees half a file
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -142,10 +144,41 @@ def read_meta(path: str | os.PathLike) -> dict:
         raise ArtifactError(f"{path}: damaged artifact metadata") from None
     if meta.get("format") != FORMAT or any(k not in meta for k in REQUIRED):
         raise ArtifactError(f"{path}: not a cragcat model artifact (metadata incomplete)")
-    if int(meta.get("version", 0)) > VERSION:
+    problem = _meta_problem(meta)
+    if problem:
+        raise UnusableModelFile(f"{path}: not a usable cragcat model artifact ({problem})")
+    if meta["version"] > VERSION:
         raise ArtifactError(f"{path}: written by a newer cragcat (artifact version "
                             f"{meta['version']}); upgrade cragcat")
     return meta
+
+
+_NUMBER = (int, float)
+
+
+def _meta_problem(meta: dict) -> str | None:
+    """What is wrong with metadata read from a file (which anyone may have written), or
+    None: every field the loader uses is checked for its type before anything is built."""
+    arch = meta["architecture"]
+    checks = [
+        (isinstance(meta.get("version"), int), "version is not a whole number"),
+        (isinstance(arch, dict) and set(arch) == {"library", "name"}
+         and all(isinstance(v, str) for v in arch.values()),
+         "architecture must be {library, name}"),
+        (isinstance(arch, dict) and arch.get("library") in ("cragcat", "torchvision", "timm"),
+         "unknown architecture library"),
+        (isinstance(meta["classes"], list) and meta["classes"]
+         and all(isinstance(c, str) for c in meta["classes"]), "classes must be names"),
+        (isinstance(meta["threshold"], _NUMBER), "threshold is not a number"),
+        (isinstance(meta["image_size"], int) and 8 <= meta["image_size"] <= 4096,
+         "image_size is not a size in pixels"),
+        (all(isinstance(meta[k], list) and len(meta[k]) == 3
+             and all(isinstance(v, _NUMBER) for v in meta[k]) for k in ("mean", "std")),
+         "mean and std must be three numbers"),
+        (isinstance(meta["interpolation"], str), "interpolation is not a name"),
+        (isinstance(meta.get("quantized", []), list), "quantized is not a list"),
+    ]
+    return next((why for ok, why in checks if not ok), None)
 
 
 def _read_header(path: Path) -> dict:
@@ -183,7 +216,11 @@ def load_artifact(path: str | os.PathLike, device: str | torch.device = "cpu") -
     path = Path(path)
     meta = read_meta(path)
     arch = Architecture(**meta["architecture"])
-    model = build(arch, len(meta["classes"]))
+    try:
+        model = build(arch, len(meta["classes"]))
+    except (RuntimeError, ValueError, KeyError, AttributeError) as exc:  # an unknown model name
+        raise UnusableModelFile(f"{path}: its architecture {arch.library}/{arch.name} cannot be "
+                            f"built here ({str(exc).splitlines()[0][:120]})") from None
     state = read_state(path, meta)
     try:
         model.load_state_dict(state)

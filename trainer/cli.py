@@ -33,6 +33,7 @@ def train(run: Run):
     train find-lr                 learning-rate range test: a plot and a suggested --lr
     train sweep SPACE.toml        random or grid search over settings
     train export ARTIFACT --int8  a compact copy of a model, measured
+    train export ARTIFACT --onnx  ONNX (or --torchscript) + its preprocessing JSON
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
@@ -142,15 +143,26 @@ def sweep(run: Run, space: Path):
 @click.argument("artifact", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--fp16", "kind", flag_value="fp16", help="Half-precision weights.")
 @click.option("--int8", "kind", flag_value="int8", help="int8 weights, one scale per channel.")
+@click.option("--onnx", "kind", flag_value="onnx",
+              help="ONNX (opset 17) + preprocessing JSON, for ONNX Runtime and others.")
+@click.option("--torchscript", "kind", flag_value="torchscript",
+              help="TorchScript (torch.jit.load) + preprocessing JSON.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the copy [default: beside ARTIFACT, .fp16/.int8 added].")
+              help="Where to write the copy [default: beside ARTIFACT, .fp16/.int8/.onnx/"
+                   ".torchscript.pt added].")
 @stage_options("train.workers")
 def export(run: Run, artifact: Path, kind: str | None, out: Path | None):
-    """Write a compact copy of ARTIFACT; report its size and test accuracy next to the original's."""
+    """Write a compact copy of ARTIFACT (its size and test accuracy next to the original's),
+    or the model for another runtime (ONNX, TorchScript) with its preprocessing as JSON."""
     from trainer.export import export_artifact
 
     if kind is None:
-        raise UsageError("choose --fp16 or --int8")
+        raise UsageError("choose --fp16, --int8, --onnx or --torchscript")
+    if kind in ("onnx", "torchscript"):
+        from trainer.portable import export_portable
+        figures = export_portable(artifact, kind, out)
+        return run.console.done(f"{kind} model written", figures,
+                                [f"read {figures['preprocessing']} for the input it expects"])
     with open_configured_catalog(run.settings) as catalog:
         figures = export_artifact(catalog, artifact, kind, out, run.settings["train.workers"])
     run.console.done(f"{kind} copy written", figures,

@@ -11,6 +11,14 @@ class UntrustedCheckpoint(ArtifactError):
     """A checkpoint would need full pickle to load; refused, nothing was executed."""
 
 
+class UnusableModelFile(ArtifactError):
+    """A model or weights file named on the command line that is damaged (cut short, a
+    header that lies) or whose metadata is not what cragcat writes. Nothing of it was
+    loaded. Exit code 2: the argument has to change."""
+
+    exit_code = 2
+
+
 class WeightsUnavailable(CragcatError):
     """Pretrained weights could not be fetched (usually: no network); names the offline options."""
 

@@ -1,4 +1,4 @@
-"""Human labels: import a CSV (sha256,label or url,label), export them, read them for training.
+"""Human labels: import a CSV (a sha256 or url column, a label or human_label column), export them, read them for training.
 
 A row that cannot be used (unknown photo, unknown class, malformed hash) is
 reported with its line number and reason; the good rows are imported in one
@@ -45,16 +45,18 @@ def read_labels_csv(path: Path) -> tuple[str, list[tuple[int, str, str]]]:
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     key = next((k for k in ("sha256", "url") if k in header), None)
-    if key is None or "label" not in header:
-        raise LabelsFileError(f"{path}: the first line must be a header 'sha256,label' or "
-                              f"'url,label' (found {','.join(header) or 'nothing'})")
-    key_at, label_at = header.index(key), header.index("label")
+    # human_label: the review_queue report's own column, so its CSV comes back filled in
+    label_column = next((k for k in ("label", "human_label") if k in header), None)
+    if key is None or label_column is None:
+        raise LabelsFileError(f"{path}: the header must name a sha256 (or url) column and a "
+                              f"label (or human_label) column (found "
+                              f"{','.join(header) or 'nothing'})")
+    key_at, label_at = header.index(key), header.index(label_column)
     rows = []
     for line, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
         cells = [c.strip() for c in row] + [""] * len(header)
-        rows.append((line, cells[key_at], cells[label_at]))
+        if cells[label_at]:  # a blank line, or a queue row not labelled yet: no label
+            rows.append((line, cells[key_at], cells[label_at]))
     return key, rows
 
 

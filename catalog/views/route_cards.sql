@@ -33,7 +33,15 @@ SELECT a.name AS area, r.name AS route, r.grade,
        t.chosen_by AS topo_chosen_by,
        (SELECT count(DISTINCT s.sha256) FROM sightings s WHERE s.route_id = r.route_id
           AND s.sha256 NOT IN (SELECT sha256 FROM excluded_photos)) AS photos,
-       r.route_id, r.url
+       r.route_id, r.url,
+       (SELECT first(s.licence ORDER BY s.route_id = r.route_id DESC, s.sighting_id)
+          FROM sightings s WHERE s.sha256 = c.sha256) AS cover_licence,
+       (SELECT first(s.credit ORDER BY s.route_id = r.route_id DESC, s.sighting_id)
+          FROM sightings s WHERE s.sha256 = c.sha256) AS cover_credit,
+       (SELECT first(s.licence ORDER BY s.route_id = r.route_id DESC, s.sighting_id)
+          FROM sightings s WHERE s.sha256 = t.sha256) AS topo_licence,
+       (SELECT first(s.credit ORDER BY s.route_id = r.route_id DESC, s.sighting_id)
+          FROM sightings s WHERE s.sha256 = t.sha256) AS topo_credit
 FROM routes r
 JOIN current_model cm ON TRUE
 LEFT JOIN areas a ON a.area_id = r.area_id
