@@ -223,14 +223,16 @@ def _inspect_existing(path: Path) -> int:
 
 
 def _check_whole(path: Path, con) -> None:
-    """A file shorter than the blocks its header counts was cut short (a copy stopped
-    half way, a full disk): say so before a query reads past its end."""
-    block_size, total_blocks = con.execute(
-        "SELECT block_size, total_blocks FROM pragma_database_size()").fetchone()
-    needed = _DUCKDB_HEADERS + block_size * total_blocks
+    """A file too short to hold the blocks in use was cut short (a copy stopped half
+    way, a full disk): say so before a query reads past its end. Blocks in use, not
+    all blocks: DuckDB counts free blocks too, and may leave those at the end of the
+    file unwritten, so a whole catalog after deletes is shorter than the total."""
+    block_size, used_blocks = con.execute(
+        "SELECT block_size, used_blocks FROM pragma_database_size()").fetchone()
+    needed = _DUCKDB_HEADERS + block_size * used_blocks
     if path.stat().st_size < needed:
-        raise _damaged(path, f"{path.stat().st_size:,} bytes of the {needed:,} its header "
-                             "counts")
+        raise _damaged(path, f"{path.stat().st_size:,} bytes of the {needed:,} its blocks "
+                             "in use need")
 
 
 def _damaged(path: Path, why: str) -> CatalogError:
