@@ -16,7 +16,7 @@ from crawler.crawl import fetcher_for
 from crawler.fetch import FetchFailed, Fetched
 from crawler.html import parse_page
 from crawler.options import CrawlOptions
-from crawler.profile import SELECTOR_KEYS, SiteProfile
+from crawler.profile import PHOTO_PAGE_KEYS, SELECTOR_KEYS, SiteProfile
 from crawler.throttle import HostPolicy
 from cragcat.console import Console
 from cragcat.errors import CragcatError
@@ -38,7 +38,9 @@ def check_profile(options: CrawlOptions, url: str, console: Console) -> dict:
     figures = {"url": fetched.url, "status": fetched.status, "kind": findings.kind,
                "name": findings.name, "photos": len(findings.photos),
                "links": len(findings.links),
-               "selectors_matching_nothing": [r[0] for r in rows if r[1] and r[2] == 0]}
+               # photo-page selectors are read on a photo's own page, not on this one
+               "selectors_matching_nothing": [r[0] for r in rows if r[1] and r[2] == 0
+                                              and r[0] not in PHOTO_PAGE_KEYS]}
     steps = []
     if figures["selectors_matching_nothing"]:
         steps.append("fix the selectors that match nothing in [crawl.profile."
