@@ -2,6 +2,8 @@
 passes of efficientnet_lite0 at a small input size."""
 
 import json
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -242,3 +244,33 @@ def test_sigterm_ends_a_run_as_interrupted_in_the_catalog(tmp_path):
     with open_catalog(catalog, read_only=True) as con:
         status, message = con.query_one("SELECT status, message FROM train_runs")
     assert status == "interrupted", message
+
+
+def test_a_terminal_sees_a_bar_that_moves_with_every_training_batch(tmp_path):
+    """On a real pseudo-terminal (not a mock), train draws a per-batch bar with the loss."""
+    catalog = labelled_catalog(tmp_path / "c.duckdb", per_class=6)
+    (tmp_path / "empty.toml").touch()
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cragcat", "train", "--catalog", str(catalog), "--epochs", "2",
+         "--out", str(tmp_path / "runs"), "--config", str(tmp_path / "empty.toml"), *FAST],
+        cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "TERM": "xterm"})
+    os.close(terminal)
+    shown = _read_until_closed(controller)
+    assert proc.wait(timeout=120) == 0, shown
+    assert "training batches (loss " in shown and "epoch 2:" in shown
+
+
+def _read_until_closed(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the terminal's other end closed: the process is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")

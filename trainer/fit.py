@@ -34,11 +34,13 @@ class FitResult:
 
 def fit(model: nn.Module, train: PhotoBatches, val: PhotoBatches, config: TrainOptions,
         device: Device, mean, std, checkpoint: Path, checkpoint_meta: dict,
-        on_epoch: Callable[[dict], bool | None] = lambda e: None) -> FitResult:
+        on_epoch: Callable[[dict], bool | None] = lambda e: None,
+        on_batch: Callable[[float], None] = lambda loss: None) -> FitResult:
     """Train for ``config.epochs`` epochs at most; the best by val accuracy is saved.
 
     ``on_epoch`` sees each epoch's figures (to record them); returning True
-    stops the run as pruned (a sweep's hopeless trial).
+    stops the run as pruned (a sweep's hopeless trial). ``on_batch`` sees each
+    training batch's loss (a progress bar).
     """
     classes = config.classes
     counts = torch.bincount(train.targets, minlength=len(classes)).tolist()
@@ -61,7 +63,7 @@ def fit(model: nn.Module, train: PhotoBatches, val: PhotoBatches, config: TrainO
         _freeze_for(model, config.freeze, epoch)
         lr = schedule.lr
         stats = train_one_epoch(model, train, augment, generator, mean, std, optimizer,
-                                schedule, loss_fn, device)
+                                schedule, loss_fn, device, on_batch=_never_stops(on_batch))
         schedule.after_epoch()
         logits, targets, _ = predict_batches(model, val, mean, std, device)
         val_scores = score(logits, targets, classes)
@@ -90,6 +92,14 @@ def fit(model: nn.Module, train: PhotoBatches, val: PhotoBatches, config: TrainO
                               f"not improve for {config.patience} epochs")
             break
     return result
+
+
+def _never_stops(on_batch: Callable[[float], None]) -> Callable[[float], bool]:
+    """train_one_epoch stops at a callback's True; a watcher of batches never stops it."""
+    def watch(loss: float) -> bool:
+        on_batch(loss)
+        return False
+    return watch
 
 
 def _is_best(result: FitResult, val) -> bool:

@@ -169,10 +169,12 @@ def train(catalog, config: TrainOptions, console, out_dir: Path | None = None,
                      f"acc {figures['val_accuracy']:.3f} ({figures['seconds']:.1f}s)")
         return on_epoch(figures) if on_epoch else None
 
+    steps = config.epochs * len(batches["train"])
     try:
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), console.progress("training batches", total=steps) as bar:
             result = fit(model, batches["train"], batches["val"], config, device, pre.mean,
-                         pre.std, out_dir / CHECKPOINT_NAME, meta, each_epoch)
+                         pre.std, out_dir / CHECKPOINT_NAME, meta, each_epoch,
+                         on_batch=_batch_bar(bar))
     except KeyboardInterrupt:
         record.finish("interrupted", "interrupted; the best checkpoint so far is kept")
         raise
@@ -184,6 +186,14 @@ def train(catalog, config: TrainOptions, console, out_dir: Path | None = None,
     figures = finish(catalog, record, result, batches, config, device, meta, out_dir)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return figures
+
+
+def _batch_bar(bar) -> Callable[[float], None]:
+    """Move the training bar one batch on, with the batch's loss in its description."""
+    def each_batch(loss: float) -> None:
+        bar.update(description=f"training batches (loss {loss:.3f})")
+        bar.advance()
+    return each_batch
 
 
 def _stopped(record: RunRecord, result: FitResult, out_dir: Path) -> dict:
