@@ -152,21 +152,15 @@ def export_section(artifact: Path, catalog_path: Path) -> dict:
 
 
 def train_default(catalog_path: Path, out: Path) -> Path:
+    from cragcat.console import Console
     from cragcat.settings import load_settings
     from trainer.run import train
     from trainer.settings import train_options
 
-    class Say:
-        def info(self, message):
-            print(message, flush=True)
-
-        def warn(self, message):
-            print("warning:", message, flush=True)
-
     config = train_options(load_settings(None, {"train.out": str(out)}))
     started = time.perf_counter()
     with open_catalog(catalog_path) as catalog:
-        figures = train(catalog, config, Say())
+        figures = train(catalog, config, Console())
     print(f"trained with default settings in {time.perf_counter() - started:.0f} s: "
           f"test accuracy {figures['test_accuracy']:.4f}, loss {figures['test_loss']:.4f}")
     return Path(figures["artifact"])

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from catalog.models import forget_model
+from cragcat.console import Console
 from cragcat.errors import ConfigError
 from cragcat.extras import require
 from cragcat.settings import registry
@@ -149,7 +150,8 @@ def _trial(trial, catalog, base, space, console, out_dir, rows) -> float:
         return trial.should_prune()
 
     try:
-        result = train(catalog, config, _Quiet(), out_dir / f"trial-{trial.number:03d}", report)
+        result = train(catalog, config, Console(quiet=True),
+                       out_dir / f"trial-{trial.number:03d}", report)
     except TrainingCollapsed as exc:
         row["state"] = "collapsed"
         console.warn(str(exc))
@@ -163,16 +165,6 @@ def _trial(trial, catalog, base, space, console, out_dir, rows) -> float:
                test_accuracy=result["test_accuracy"], artifact=result["artifact"],
                model_id=result["model_id"])
     return result["val_accuracy"]
-
-
-class _Quiet:
-    """A console for trials: the sweep prints one line per trial instead."""
-
-    def info(self, message: str) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        pass
 
 
 def _conclude(catalog, rows: list[dict], space: Space, console, out_dir: Path) -> dict:
