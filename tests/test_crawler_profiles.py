@@ -155,7 +155,7 @@ def test_a_selector_that_matches_nothing_is_reported_broken(tmp_path):
     assert "profile: 7 pages, 0 photo pages; pages matched per selector:" in result.output
 
 
-@pytest.mark.parametrize("pattern, words", [("^/area/(\\\\d+", "expected a regular expression"),
+@pytest.mark.parametrize("pattern, words", [("^/area/(\\\\d+", "not a regular expression"),
                                             ("^/area/\\\\d+", "needs a group")])
 def test_a_bad_url_pattern_is_one_clear_config_error(tmp_path, pattern, words):
     config = tmp_path / "crawl.toml"
