@@ -78,7 +78,7 @@ def measure(work: Path, photos: Path, cpus: int) -> dict:
             tally, seconds = timed(lambda: crawl_folder_on_ray(catalog, photos, FOLDER))
             figures["ingest ray photos/s"] = round(tally.images / seconds, 1)
             summary, seconds = timed(lambda: tag_catalog_on_ray(
-                catalog, artifact, options, RayTagOptions.from_settings()))
+                catalog, artifact, options, RayTagOptions()))
             figures["tagging ray photos/s"] = round(summary.tagged / seconds, 1)
     finally:
         ray.shutdown()

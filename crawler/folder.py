@@ -197,9 +197,10 @@ class FolderSource:
         self.tally.label_conflicts += verdicts["conflict"]
 
 
-def crawl_folder(catalog, path: str | os.PathLike, options: CrawlOptions,
-                 on_progress: Callable[[Tally], None] | None = None) -> FolderTally:
-    """Bring every image under ``path`` into ``catalog`` (no near-duplicate search)."""
+def open_folder_source(catalog, path: str | os.PathLike,
+                       options: CrawlOptions) -> tuple["FolderSource", FolderTally]:
+    """The folder as a source recorded in the catalog, with the tally its import fills
+    (shared by the local and the Ray import)."""
     root = Path(path).expanduser().resolve()
     if not root.is_dir():
         raise UsageError(f"{path}: not a folder (crawl --source folder PATH takes a folder)")
@@ -207,6 +208,13 @@ def crawl_folder(catalog, path: str | os.PathLike, options: CrawlOptions,
     source = FolderSource(root, tally, options.labels_from_folders)
     with catalog.transaction() as tx:
         source.open(tx)
+    return source, tally
+
+
+def crawl_folder(catalog, path: str | os.PathLike, options: CrawlOptions,
+                 on_progress: Callable[[Tally], None] | None = None) -> FolderTally:
+    """Bring every image under ``path`` into ``catalog`` (no near-duplicate search)."""
+    source, tally = open_folder_source(catalog, path, options)
     crawl_source(catalog, source, FileReader(options.fetch.max_bytes), options, tally,
                  on_progress)
     return tally

@@ -21,13 +21,12 @@ import httpx
 
 from crawler.engine import Engine, _Failed, _ImageDone
 from crawler.fetch import Fetched
-from crawler.folder import FolderSource, FolderTally, file_of
+from crawler.folder import FolderTally, file_of, open_folder_source
 from crawler.frontier import Frontier, FrontierItem
 from crawler.ingest import ImageRejected, examine_and_store, sha256_of
 from crawler.options import CrawlOptions
 from crawler.runs import finish_run, start_run
 from crawler.tally import Tally
-from cragcat.errors import UsageError
 from cragcat.raycluster import import_ray, ray_cluster
 
 # Shards in flight per CPU of the cluster: enough that no core waits for a commit.
@@ -56,13 +55,7 @@ def examine_shard(items: list[FrontierItem], max_pixels: int, store_dir: str) ->
 def crawl_folder_on_ray(catalog, path: str | os.PathLike, options: CrawlOptions,
                         on_progress: Callable[[Tally], None] | None = None) -> FolderTally:
     """Bring every image under ``path`` into ``catalog`` on Ray (no near-duplicate search)."""
-    root = Path(path).expanduser().resolve()
-    if not root.is_dir():
-        raise UsageError(f"{path}: not a folder (crawl --source folder PATH takes a folder)")
-    tally = FolderTally()
-    source = FolderSource(root, tally, options.labels_from_folders)
-    with catalog.transaction() as tx:
-        source.open(tx)
+    source, tally = open_folder_source(catalog, path, options)
     run_id = start_run(catalog, source.source_id)
     frontier = Frontier(source.source_id, run_id)
     # The engine as the writer only: its commit records images, sightings and failures.

@@ -89,7 +89,7 @@ def test_ray_tagging_gives_the_local_engines_tags(ray_runtime, imported, artifac
         tag_catalog(catalog, artifact, options)
         expected = catalog.query(TAGS_SQL)
     with open_catalog(on_ray) as catalog:
-        summary = tag_catalog_on_ray(catalog, artifact, options, RayTagOptions.from_settings(merge_rows=16))
+        summary = tag_catalog_on_ray(catalog, artifact, options, RayTagOptions(merge_rows=16))
         assert catalog.query(TAGS_SQL) == expected
         assert catalog.scalar("SELECT backend FROM tag_runs") == "ray:onnx"
     assert (summary.tagged + summary.failed, summary.skipped) == (len(expected), 0)
@@ -115,7 +115,7 @@ DRIVER = textwrap.dedent("""
     with open_catalog(catalog_path) as catalog:
         tag_catalog_on_ray(catalog, load_artifact(artifact_path),
                            TagOptions.from_settings(batch_size=4, backend="onnx"),
-                           RayTagOptions.from_settings(merge_rows=4), StopAfterFirstMerge())
+                           RayTagOptions(merge_rows=4), StopAfterFirstMerge())
 """)
 
 
@@ -136,7 +136,7 @@ def test_a_killed_ray_run_run_again_tags_nothing_twice(ray_runtime, imported, ar
         before = catalog.query("SELECT sha256, run_id FROM tags ORDER BY sha256")
         assert len(before) == int(first.split()[1]) == 4
         summary = tag_catalog_on_ray(catalog, artifact, TagOptions.from_settings(batch_size=4, backend="onnx"),
-                                     RayTagOptions.from_settings(merge_rows=4))
+                                     RayTagOptions(merge_rows=4))
         after = dict(catalog.query("SELECT sha256, run_id FROM tags"))
         canonical = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
         runs = catalog.query("SELECT run_id, status FROM tag_runs ORDER BY run_id")
