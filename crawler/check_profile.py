@@ -8,11 +8,10 @@ written to the catalog.
 
 from __future__ import annotations
 
-import asyncio
 
 from bs4 import BeautifulSoup
 
-from crawler.crawl import fetcher_for
+from crawler.crawl import fetcher_for, run_async
 from crawler.fetch import FetchFailed, Fetched
 from crawler.html import parse_page
 from crawler.options import CrawlOptions
@@ -29,7 +28,7 @@ class PageUnavailable(CragcatError):
 def check_profile(options: CrawlOptions, url: str, console: Console) -> dict:
     """Fetch ``url`` and show what each of the profile's selectors finds there."""
     profile = options.profile
-    fetched = asyncio.run(_fetch_one(options, profile, url))
+    fetched = run_async(_fetch_one(options, profile, url))
     soup = BeautifulSoup(fetched.content, "lxml")
     rows = [_selector_row(soup, key, profile.selector(key)) for key in SELECTOR_KEYS]
     findings = parse_page(profile, fetched.url, fetched.content)

@@ -8,7 +8,8 @@ the one ingest loop: frontier, examine, known hashes, batch commits.
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Coroutine
 
 from crawler.engine import Engine, Source
 from crawler.fetch import Fetcher
@@ -29,6 +30,17 @@ def fetcher_for(options: CrawlOptions, hosts: dict[str, HostPolicy],
     return Fetcher(options.fetch, throttle, guard, options.retry)
 
 
+def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """asyncio.run, also where an event loop already runs in this thread (a notebook
+    cell, Playwright's sync API): there the crawl gets a thread and a loop of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1, thread_name_prefix="crawl") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def crawl_source(catalog, source: Source, fetcher, options: CrawlOptions, tally: Tally,
                  on_progress: Callable[[Tally], None] | None = None) -> Tally:
     """Run the engine over ``source`` until its frontier is empty or a limit is reached;
@@ -41,7 +53,7 @@ def crawl_source(catalog, source: Source, fetcher, options: CrawlOptions, tally:
         frontier.skip_excluded(tx)   # a person's exclusions are never fetched again
     status = "interrupted"
     try:
-        asyncio.run(_crawl(catalog, source, frontier, fetcher, options, tally, on_progress))
+        run_async(_crawl(catalog, source, frontier, fetcher, options, tally, on_progress))
         status = "finished"
     finally:
         finish_run(catalog, run_id, status, tally.figures(**source.run_report()))

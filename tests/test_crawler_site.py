@@ -1,6 +1,7 @@
 """The html source against the real sample site: faults on, every result checked
 against the site's manifest and its server's request log."""
 
+import asyncio
 import json
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -192,3 +193,16 @@ def test_max_depth_records_deeper_links_as_skipped(tiny_site, catalog_path, tmp_
     assert catalog.scalar("SELECT count(*) FROM pages WHERE reason = 'too-deep'") > 0
     assert catalog.scalar("SELECT max(depth) FROM pages WHERE kind = 'page' "
                           "AND state = 'done'") <= 1
+
+
+def test_a_crawl_runs_where_an_event_loop_already_runs(tiny_site, catalog_path, tmp_path):
+    """As from a notebook cell (or under Playwright's sync API): asyncio.run alone
+    refuses to start inside a running loop; the crawl still does its whole job."""
+    async def notebook_cell():
+        return run_crawl(tiny_site, catalog_path, tmp_path, FAST)
+
+    figures = asyncio.run(notebook_cell())
+    catalog = open_catalog(catalog_path, read_only=True)
+    assert figures["images_new"] > 0
+    assert {r[0] for r in catalog.query("SELECT sha256 FROM images")} == \
+        truth.expected_images(tiny_site.manifest, tiny_site.site_dir)

@@ -28,6 +28,9 @@ workers = 0
 # a low threshold so that a two-epoch model still gives every photo a class and
 # most routes a cover: the point is the export's agreement with the demo's figure
 threshold = 0.05
+# and no P(butt) ceiling on covers: a two-epoch model is unsure of every class, and the
+# point here is the export's agreement with the demo's figures, not the cover rule
+cover_max_butt = 1.0
 """
 
 
