@@ -102,12 +102,14 @@ function showSingle() {
   renderAbout(item);
   const started = pressedAt;
   pressedAt = null;
-  photo.decode().catch(() => {}).then(() => requestAnimationFrame(() => {
+  // On screen: decoded, then the frame that shows it painted (a task queued from the
+  // frame's animation callback runs after that frame).
+  photo.decode().catch(() => {}).then(() => requestAnimationFrame(() => setTimeout(() => {
     if (started !== null && $("photo") === photo) {
       window.reviewLatencies.push(performance.now() - started);
     }
     photo.dataset.shown = item.sha256;
-  }));
+  })));
   preload(pos + 1);
 }
 
@@ -270,7 +272,7 @@ document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.target.closest("input, textarea")) return;
   const key = event.key;
-  pressedAt = performance.now();
+  pressedAt = event.timeStamp;   // when the key came in, before any wait for this handler
   let handled = true;
   if (key === "u") undo();
   else if (key === "a") labelTwins();
