@@ -5,9 +5,11 @@
     python bench/review_speed.py --catalog PATH                           # your own catalog
 
 The catalog: the sample site of ``--size`` crawled and tagged by a model trained on the
-small site's labels, so the queue is ordered by a real model's margins. It is built once
-under ~/.cache/cragcat/bench-review-SIZE/ (crawl, train, tag-catalog: minutes) and
-reused; every session labels a fresh copy of it (the image store is linked, not copied).
+small site's labels (config.toml's recipe), so the queue is ordered by a real model's
+margins. It is built once under ~/.cache/cragcat/bench-review-SIZE/ (the small site's
+labelled catalog and model under bench-review-small/; crawl, train, tag-catalog:
+minutes) and reused; every session labels a fresh copy of it (the image store is
+linked, not copied).
 
 Figures:
 - keypress -> next photo on screen, median, p95 and max over every label (measured
@@ -59,40 +61,58 @@ def cragcat(*args: str, config: Path) -> None:
 def crawled(size: str, catalog: Path, config: Path) -> Path:
     """The sample site of ``size`` (generated once, cached) crawled into ``catalog``."""
     from samplesite import build_site, serve_in_thread
-    if not catalog.exists():
-        with serve_in_thread(build_site(size, seed=0)) as site:
-            cragcat("crawl", "--catalog", str(catalog), "--start", site.url, config=config)
+    with serve_in_thread(build_site(size, seed=0)) as site:
+        cragcat("crawl", "--catalog", str(catalog), "--start", site.url, config=config)
     return catalog
 
 
-def trained_model(home: Path, config: Path) -> str:
-    """A model trained (default recipe) on the small site's crawled, labelled photos."""
-    from catalog import open_catalog
+def bench_home(size: str) -> tuple[Path, Path]:
+    """The bench's folder for the ``size`` site, and its config (models trained there)."""
+    home = CACHE / f"bench-review-{size}"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "bench.toml"
+    config.write_text(f'[train]\nout = "{home / "models"}"\n')
+    return home, config
+
+
+def site_catalog(size: str) -> Path:
+    """The ``size`` site crawled, its labels.csv imported as human labels; built once."""
     from samplesite import build_site
-    taught = home / f"{TRAIN_SIZE}-taught.duckdb"
-    if not taught.exists():
-        crawled(TRAIN_SIZE, taught, config)
+    home, config = bench_home(size)
+    taught, ready = home / f"{size}-taught.duckdb", home / f"{size}-taught.labelled"
+    if not ready.is_file():
+        taught.unlink(missing_ok=True)
+        shutil.rmtree(home / f"{size}-taught-store", ignore_errors=True)
+        crawled(size, taught, config)
         cragcat("train", "labels", "import", "--catalog", str(taught),
-                str(build_site(TRAIN_SIZE, seed=0) / "labels.csv"), config=config)
+                str(build_site(size, seed=0) / "labels.csv"), config=config)
+        ready.touch()
+    return taught
+
+
+def trained_model(size: str) -> str:
+    """A model trained (the config's recipe) on the ``size`` site's labelled photos."""
+    from catalog import open_catalog
+    taught = site_catalog(size)
     with open_catalog(taught, read_only=True) as catalog:
         found = catalog.scalar("SELECT artifact_path FROM train_runs "
                                "WHERE status = 'finished' ORDER BY started_at DESC")
     if found:
         return found
-    cragcat("train", "--catalog", str(taught), config=config)
-    return trained_model(home, config)
+    cragcat("train", "--catalog", str(taught), config=bench_home(size)[1])
+    return trained_model(size)
 
 
 def tagged_catalog(size: str) -> Path:
-    """The bench's catalog of ``size``: crawled, tagged, no human labels; built once."""
-    home = CACHE / f"bench-review-{size}"
+    """The bench's catalog of ``size``: crawled, tagged by the small site's model, no
+    human labels; built once."""
+    home, config = bench_home(size)
     catalog, ready = home / f"{size}.duckdb", home / f"{size}.tagged"
     if ready.is_file():
         return catalog
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "bench.toml"
-    config.write_text(f'[train]\nout = "{home / "models"}"\n')
-    model = trained_model(home, config)
+    model = trained_model(TRAIN_SIZE)
+    catalog.unlink(missing_ok=True)
+    shutil.rmtree(home / f"{size}-store", ignore_errors=True)
     crawled(size, catalog, config)
     cragcat("tag-catalog", "--catalog", str(catalog), "--model", model, config=config)
     ready.write_text(model + "\n")
