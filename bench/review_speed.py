@@ -44,6 +44,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 FOLDER_SORTING_SECONDS = 10.0   # the reference project's author, per photo
 CACHE = Path("~/.cache/cragcat").expanduser()
 TRAIN_SIZE = "small"            # the site whose labels teach the bench's model
+# The next photo is on screen: the element holding it says so once its frame is painted.
+NEXT_SHOWN = ("b => { const s = document.querySelector('#photo').dataset.shown; "
+              "return Boolean(s) && s !== b; }")
 
 
 def cragcat(*args: str, config: Path) -> None:
@@ -153,15 +156,23 @@ def session(url: str, labels: int, think: float) -> dict:
     from playwright.sync_api import sync_playwright
     requests: dict[str, list[float]] = {}
 
+    refused: dict[str, int] = {}
+
     def finished(request) -> None:
         kind = request_kind(request.url)
         if kind and request.timing["responseEnd"] >= 0:
             requests.setdefault(kind, []).append(request.timing["responseEnd"])
 
+    def answered(response) -> None:   # a busy (503) or refused answer: counted, never hidden
+        kind = request_kind(response.url)
+        if kind and response.status >= 400:
+            refused[f"{kind} {response.status}"] = refused.get(f"{kind} {response.status}", 0) + 1
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("requestfinished", finished)
+        page.on("response", answered)
         page.goto(url)
         page.wait_for_selector("#photo[data-shown]")
         keys, started = 0, time.perf_counter()
@@ -170,15 +181,14 @@ def session(url: str, labels: int, think: float) -> dict:
             before = page.locator("#photo").get_attribute("data-shown")
             page.keyboard.press("1230"[i % 4])
             keys += 1
-            page.wait_for_function("b => document.querySelector('#photo').dataset.shown !== b",
-                                   arg=before, timeout=60_000)
+            page.wait_for_function(NEXT_SHOWN, arg=before, timeout=60_000)
         pressed = time.perf_counter() - started
         page.wait_for_function(f"window.reviewSaved.length >= {labels}", timeout=120_000)
         drained = time.perf_counter() - started
         latencies = page.evaluate("window.reviewLatencies")
         browser.close()
     return {"labels": labels, "keystrokes": keys, "pressing_s": pressed, "all_saved_s": drained,
-            "latencies_ms": latencies, "requests_ms": requests}
+            "latencies_ms": latencies, "requests_ms": requests, "refused": refused}
 
 
 def spread(values: list[float]) -> dict:
@@ -202,6 +212,7 @@ def figures(run: dict, think: float) -> dict:
         "speedup_vs_folders": round(folders / wall, 1),
         "last_key_to_all_saved_s": round(wall - run["pressing_s"], 2),
         "requests_ms": {kind: spread(ms) for kind, ms in run["requests_ms"].items()},
+        "requests_refused": run["refused"],
     }
 
 

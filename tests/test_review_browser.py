@@ -52,8 +52,8 @@ def press_and_wait(page, key: str) -> None:
     """Press a key and wait for the next photo to be on screen."""
     before = shown(page)
     page.keyboard.press(key)
-    page.wait_for_function("b => document.querySelector('#photo').dataset.shown !== b",
-                           arg=before)
+    page.wait_for_function("b => { const s = document.querySelector('#photo').dataset.shown; "
+                           "return Boolean(s) && s !== b; }", arg=before)
 
 
 def open_queue(page, app) -> None:
@@ -86,6 +86,23 @@ def test_undo_puts_the_photo_back_as_a_new_row(app, page):
     assert len(history) == 4 and history[3][:3] == (third, None, "topo")
     assert history[3][3] is not None
     assert query(app.catalog, "SELECT count(*) FROM labels")[0][0] == 2
+
+
+def test_a_refused_label_is_said_and_not_counted(app, page):
+    import duckdb
+    open_queue(page, app)
+    gone = shown(page)
+    # The photo leaves the catalog behind the page's back (the app holds no lock), so
+    # the app refuses its label: the page must say so, not count it as saved.
+    with duckdb.connect(str(app.catalog)) as con:
+        con.execute("DELETE FROM images WHERE sha256 = ?", [gone])
+    press_and_wait(page, "1")
+    expect(page.locator("#status")).to_contain_text("1 not saved")
+    press_and_wait(page, "3")
+    expect(page.locator("#status")).to_contain_text("saved 1")
+    expect(page.locator("#status")).to_contain_text("1 not saved")
+    assert query(app.catalog, "SELECT label FROM labels WHERE sha256 = ?", [gone]) == []
+    assert query(app.catalog, "SELECT label FROM labels")[0][0] == "topo"
 
 
 def glory_route(catalog_path):

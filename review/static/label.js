@@ -7,7 +7,7 @@ const items = [];          // photos fetched so far, in queue order
 const skipped = new Set(); // left for later in this session
 const undoStack = [];      // label actions, newest last: {items, label, saving}
 let pos = 0, grid = false, cursor = 0, filling = null, exhausted = false;
-let saved = 0, waiting = 0, pressedAt = null;
+let saved = 0, waiting = 0, pressedAt = null, refused = 0, refusedWhy = "";
 const preloaded = new Map();
 window.reviewLatencies = [];   // keypress -> next photo decoded on screen, in ms
 window.reviewSaved = [];       // photos whose label the server committed, in order
@@ -143,8 +143,10 @@ function show() {
 }
 
 function showStatus() {
-  say(`saved ${saved}` + (waiting ? ` · saving ${waiting}` : "") +
-      ` · ${Math.max(items.length - pos, 0)}${exhausted ? "" : "+"} to go`, waiting ? "" : "ok");
+  const line = `saved ${saved}` + (waiting ? ` · saving ${waiting}` : "") +
+      ` · ${Math.max(items.length - pos, 0)}${exhausted ? "" : "+"} to go`;
+  if (refused) say(`${line} · ${refused} not saved (${refusedWhy}; ← goes back)`, "error");
+  else say(line, waiting ? "" : "ok");
 }
 
 // A label the server confirmed: the status line, and the photo's note if it is on screen
@@ -168,6 +170,10 @@ function label(targets, name) {
     action.historyIds = ids;
     for (const item of fresh) { item.saved = true; window.reviewSaved.push(item.sha256); }
     saved += fresh.length;
+  }, err => {   // refused by the app: the photos stay unlabelled and the line says so
+    refused += fresh.length;
+    refusedWhy = err.message;
+    for (const item of fresh) item.label = null;
   }).finally(() => { waiting -= 1; confirmed(action); });
   undoStack.push(action);
   offerTwins(fresh, name);
@@ -220,6 +226,7 @@ async function undo() {
   const action = undoStack.pop();
   if (!action) { say("nothing to undo"); return; }
   await action.saving;
+  if (!action.historyIds) { say("that label was not saved: nothing to undo", "error"); return; }
   await post("/api/undo", {history_ids: action.historyIds});
   saved -= action.items.length;
   for (const item of action.items) { item.label = null; item.saved = false; }
@@ -232,7 +239,10 @@ async function undo() {
 
 async function advance(step) {
   pos = Math.max(0, Math.min(pos + step, items.length));
-  if (items.length - pos < SETTINGS.preload + (grid ? SETTINGS.grid_size * 2 : 0)) {
+  // Ask for more while half a batch is still ahead: a quick labeller must never catch up
+  // with the queue while the catalog is busy with labels (a key with no photo is ignored).
+  const ahead = Math.max(SETTINGS.preload, SETTINGS.batch / 2);
+  if (items.length - pos < ahead + (grid ? SETTINGS.grid_size * 2 : 0)) {
     const fill = refill();
     if (pos >= items.length) await fill;
   }
