@@ -182,6 +182,8 @@ def session(url: str, labels: int, think: float) -> dict:
             page.keyboard.press("1230"[i % 4])
             keys += 1
             page.wait_for_function(NEXT_SHOWN, arg=before, timeout=60_000)
+            if keys % 100 == 0:
+                print(f"{keys} labels, {time.perf_counter() - started:.0f} s", file=sys.stderr)
         pressed = time.perf_counter() - started
         page.wait_for_function(f"window.reviewSaved.length >= {labels}", timeout=120_000)
         drained = time.perf_counter() - started
