@@ -50,10 +50,11 @@ NEXT_SHOWN = ("b => { const s = document.querySelector('#photo').dataset.shown; 
 
 
 def cragcat(*args: str, config: Path) -> None:
-    """One cragcat command in its own process; its wall and CPU seconds are printed."""
+    """One cragcat command in its own process, its output and its wall and CPU seconds on
+    stderr (stdout holds only the bench's figures)."""
     started, before = time.perf_counter(), os.times()
     subprocess.run([sys.executable, "-m", "cragcat", *args, "--config", str(config), "-q"],
-                   check=True, cwd=ROOT)
+                   check=True, cwd=ROOT, stdout=sys.stderr)
     after = os.times()
     cpu = after.children_user + after.children_system - before.children_user \
         - before.children_system
