@@ -23,12 +23,21 @@ no match anywhere near; an edge shifted by a pixel has one.
 
 On the small sample site: copies 0-3 cells, topos over photos and unrelated
 pictures with close hashes 26-50; Cirque topos 2-16 (see bench/RESULTS.md).
+
+Cells alone cannot tell a topo whose few short lines cross 2-4 cells from a
+copy with a watermark; so the same changed pixels are also searched for route
+strokes (crawler.strokes: long, thin, connected, outside the caption bands),
+and one stroke makes the pair an edit whatever the cell count.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PIL import Image
+
+from crawler.strokes import route_strokes
 
 GRID = 64             # alignment is searched at GRID x GRID pixels
 FINE = 256            # the aligned pair is compared at FINE x FINE (the derivative's short side)
@@ -82,9 +91,25 @@ def aligned_difference(a: Image.Image, b: Image.Image) -> np.ndarray:
     return np.maximum(_unmatched(fine_a, fine_b), _unmatched(fine_b, fine_a))
 
 
-def edited_cells(a: Image.Image, b: Image.Image) -> int:
-    """How many of the CELLS x CELLS grid cells differ clearly between a and b."""
+@dataclass(frozen=True)
+class Edits:
+    """What differs between two pictures, aligned."""
+
+    cells: int    # of the CELLS x CELLS grid, clearly different
+    strokes: int  # long thin strokes among the changed pixels: drawn route lines
+
+    def is_copy(self, max_cells: int) -> bool:
+        return self.cells <= max_cells and not self.strokes
+
+
+def edits(a: Image.Image, b: Image.Image) -> Edits:
+    """The changed cells and route strokes between a and b at their best alignment."""
     changed = aligned_difference(a, b) > CHANGED
+    return Edits(changed_cells(changed), route_strokes(changed))
+
+
+def changed_cells(changed: np.ndarray) -> int:
+    """How many of the CELLS x CELLS grid cells hold at least CELL_PIXELS changed pixels."""
     size = FINE // CELLS
     per_cell = changed.reshape(CELLS, size, CELLS, size).sum(axis=(1, 3))
     return int((per_cell >= CELL_PIXELS).sum())
