@@ -16,7 +16,14 @@ A real case follows where ``../shared/real-photos-2`` is present: the Cirque app
 plain boulder photos and the same photos with their route lines drawn as the app
 draws them (bench.cirque_topos) go into one folder; a topo drawn over a photo must
 not merge with it, so every (plain, drawn) pair cragcat or imagededup puts together
-is a miss.
+is a miss. The same plain photos then get the sample site's copy kinds (re-encoded,
+resized, cropped, watermarked: samplesite.encoding) and must merge with them: the
+real-photo check that the rule against drawn lines splits no copy.
+
+Last, the pixel check's cost per candidate pair (CPU seconds of one thread over the
+site's and the Cirque case's candidate pairs, derivatives decoded each time as the
+crawl does): as it is (changed cells + route strokes) against the changed cells
+alone, the check before the stroke rule, in the same run.
 Needs the bench extra: pip install -e '.[bench]'.
 """
 
@@ -27,10 +34,12 @@ import hashlib
 import json
 import logging
 import os
+import random
 import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +77,17 @@ def photo_folder(site_dir: Path, manifest: dict, folder: Path) -> tuple[dict, se
     return group_of, pairs_of(groups.values())
 
 
-def run_cragcat(folder: Path, work: Path) -> tuple[set, set, float]:
+@dataclass
+class Crawled:
+    """cragcat's verdicts on one folder."""
+
+    pairs: set        # pairs of SHA-256 in one cluster
+    candidates: set   # pairs with close pHashes (before the pixel check)
+    seconds: float    # import + dedup, wall
+    files: list       # (derivative, derivative) of each candidate pair
+
+
+def run_cragcat(folder: Path, work: Path) -> Crawled:
     from catalog import open_catalog
     from crawler.folder import import_folder
     started = time.perf_counter()
@@ -78,9 +97,12 @@ def run_cragcat(folder: Path, work: Path) -> tuple[set, set, float]:
     clusters: dict[str, set] = {}
     for sha, cluster in catalog.query("SELECT sha256, cluster_id FROM images"):
         clusters.setdefault(cluster, set()).add(sha)
-    candidates = {tuple(sorted(p)) for p in catalog.query(
-        "SELECT sha256_a, sha256_b FROM near_duplicates")}
-    return pairs_of(clusters.values()), candidates, seconds
+    rows = catalog.query("SELECT n.sha256_a, n.sha256_b, a.derivative_path, b.derivative_path "
+                         "FROM near_duplicates n JOIN images a ON a.sha256 = n.sha256_a "
+                         "JOIN images b ON b.sha256 = n.sha256_b")
+    store = Path(catalog.store_dir)
+    return Crawled(pairs_of(clusters.values()), {tuple(sorted(r[:2])) for r in rows}, seconds,
+                   [(store / r[2], store / r[3]) for r in rows])
 
 
 def run_imagededup(folder: Path) -> tuple[set, float]:
@@ -100,23 +122,32 @@ def main() -> None:
     parser.add_argument("--size", default="small", choices=["tiny", "small", "large"])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    from samplesite import build_site
-    site_dir = build_site(args.size, seed=args.seed)
-    manifest = json.loads((site_dir / "manifest.json").read_text())
     with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
-        folder, work = Path(tmp) / "photos", Path(tmp)
-        folder.mkdir()
-        group_of, truth = photo_folder(site_dir, manifest, folder)
-        ours, candidates, our_seconds = run_cragcat(folder, work)
-        theirs, their_seconds = run_imagededup(folder)
+        work = Path(tmp)
+        files = site_case(args.size, args.seed, work / "site")
+        files += cirque_case(work / "cirque")
+        copies_case(work / "copies")
+        pixel_check_cost(files)
+
+
+def site_case(size: str, seed: int, work: Path) -> list:
+    """The sample site's ground truth: precision, recall, topo pairs merged; its candidates' files."""
+    from samplesite import build_site
+    site_dir = build_site(size, seed=seed)
+    manifest = json.loads((site_dir / "manifest.json").read_text())
+    folder = work / "photos"
+    folder.mkdir(parents=True)
+    group_of, truth = photo_folder(site_dir, manifest, folder)
+    ours = run_cragcat(folder, work)
+    theirs, their_seconds = run_imagededup(folder)
     overlays = {tuple(sorted((o["topo_sha256"], o["plain_sha256"])))
                 for o in manifest["expected"]["topo_overlays"]}
-    print(f"site: {args.size}, {len(group_of)} unique photos, {len(truth)} true near-duplicate "
+    print(f"site: {size}, {len(group_of)} unique photos, {len(truth)} true near-duplicate "
           f"pairs, {len(overlays)} topo-over-photo pairs that must stay apart")
     print("| method | precision | recall | topo pairs merged | seconds |")
     print("|---|---|---|---|---|")
-    rows = [("cragcat (pHash <= 8 + pixel check)", ours, our_seconds),
-            ("cragcat pHash candidates only", candidates, None),
+    rows = [("cragcat (pHash <= 8 + pixel check)", ours.pairs, ours.seconds),
+            ("cragcat pHash candidates only", ours.candidates, None),
             ("imagededup PHash find_duplicates (default 10)", theirs, their_seconds)]
     results = {}
     for name, predicted, seconds in rows:
@@ -128,28 +159,37 @@ def main() -> None:
     (p1, r1), (p2, r2) = results[rows[0][0]], results[rows[2][0]]
     print(f"ratio cragcat / imagededup: precision {p1 / max(p2, 1e-9):.2f}x, "
           f"recall {r1 / max(r2, 1e-9):.2f}x (targets: precision >= 0.99, recall >= 0.95)")
-    with tempfile.TemporaryDirectory(prefix="bench-dedup-cirque-") as tmp:
-        cirque_case(Path(tmp))
+    return ours.files
 
 
-
-def cirque_case(work: Path) -> None:
-    """Real topos over their own photos: how many of the pairs each method merges."""
+def cirque_plain_dir() -> Path | None:
     from bench.real_sources import REAL_PHOTOS_2
-    from bench.cirque_topos import write_topos
     plain_dir = REAL_PHOTOS_2 / "plain-boulders"
     if not plain_dir.is_dir():
-        print(f"{plain_dir} is absent: the real topo-over-photo case is skipped")
-        return
-    folder = work / "cirque"
+        print(f"{plain_dir} is absent: the real Cirque cases are skipped")
+        return None
+    return plain_dir
+
+
+def named_pairs(crawled: Crawled, folder: Path) -> set:
+    """cragcat's merged pairs as pairs of file stems."""
+    by_sha = {hashlib.sha256(f.read_bytes()).hexdigest(): f.stem for f in folder.iterdir()}
+    return {tuple(sorted((by_sha.get(a, a), by_sha.get(b, b)))) for a, b in crawled.pairs}
+
+
+def cirque_case(work: Path) -> list:
+    """Real topos over their own photos: how many of the pairs each method merges."""
+    from bench.cirque_topos import write_topos
+    plain_dir = cirque_plain_dir()
+    if plain_dir is None:
+        return []
+    folder = work / "photos"
     pairs = write_topos(plain_dir, folder)  # drawn topos: cirque__NAME.jpg
     for plain, _ in pairs:  # a temporary copy, deleted with the work folder
         shutil.copyfile(plain, folder / f"plain__{plain.name}")
     names = {tuple(sorted((f"plain__{p.stem}", d.stem))) for p, d in pairs}
-    (work / "cirque-catalog").mkdir()
-    ours, _, _ = run_cragcat(folder, work / "cirque-catalog")
-    by_sha = {hashlib.sha256(f.read_bytes()).hexdigest(): f.stem for f in folder.iterdir()}
-    merged = {tuple(sorted((by_sha.get(a, a), by_sha.get(b, b)))) for a, b in ours}
+    ours = run_cragcat(folder, work)
+    merged = named_pairs(ours, folder)
     theirs, _ = run_imagededup(folder)
     print(f"real case: {len(pairs)} Cirque boulder photos, each with its route lines drawn "
           f"over it (must stay apart)")
@@ -157,6 +197,63 @@ def cirque_case(work: Path) -> None:
           f"| cragcat (pHash <= 8 + pixel check) | {len(merged & names)} of {len(names)} |\n"
           f"| imagededup PHash find_duplicates (default 10) | "
           f"{len({tuple(sorted(p)) for p in theirs} & names)} of {len(names)} |")
+    return ours.files
+
+
+def copies_case(work: Path) -> None:
+    """Real photos' copies, made as the sample site makes them, must merge with them."""
+    from PIL import Image
+    from samplesite.encoding import NEAR_KINDS, encode, variant
+    plain_dir = cirque_plain_dir()
+    if plain_dir is None:
+        return
+    folder = work / "photos"
+    folder.mkdir(parents=True)
+    r = random.Random(0)
+    photos = sorted(plain_dir.glob("*.jpg"))
+    for photo in photos:  # temporary copies, deleted with the work folder
+        shutil.copyfile(photo, folder / f"{photo.stem}__plain.jpg")
+        with Image.open(photo) as image:
+            image = image.convert("RGB")
+            for kind in NEAR_KINDS:
+                copy, encoding = variant(image, kind, r, r.choice(CREDITS))
+                (folder / f"{photo.stem}__{kind}.jpg").write_bytes(encode(copy, encoding))
+    groups: dict[str, set] = {}
+    for f in folder.iterdir():
+        groups.setdefault(f.stem.split("__")[0], set()).add(f.stem)
+    truth = pairs_of(groups.values())
+    merged = named_pairs(run_cragcat(folder, work), folder)
+    precision, recall = score(merged, truth)
+    whole = sum(1 for g in groups.values() if pairs_of([g]) <= merged)
+    print(f"real copies: {len(photos)} Cirque photos, each with {len(NEAR_KINDS)} copies "
+          f"({', '.join(NEAR_KINDS)}), {len(truth)} true pairs\n"
+          f"| precision | recall | photos whose copies all form one cluster |\n|---|---|---|\n"
+          f"| {precision:.3f} | {recall:.3f} | {whole} of {len(groups)} |")
+
+
+CREDITS = ("Paul Dubois", "Nina Kask", "Ada Climber", "cragcat.example")
+
+
+def pixel_check_cost(files: list) -> None:
+    """CPU per candidate pair: the check as it is against the changed cells alone."""
+    from PIL import Image
+    from crawler.compare import CHANGED, aligned_difference, changed_cells, edits
+
+    def cells_alone(a, b):
+        return changed_cells(aligned_difference(a, b) > CHANGED)
+
+    def per_pair(check) -> float:
+        started = time.process_time()
+        for path_a, path_b in files:
+            with Image.open(path_a) as a, Image.open(path_b) as b:
+                check(a, b)
+        return (time.process_time() - started) / max(1, len(files))
+    # alternated, each one's best of two: a busy machine inflates both alike
+    before, after = per_pair(cells_alone), per_pair(edits)
+    before, after = min(before, per_pair(cells_alone)), min(after, per_pair(edits))
+    print(f"pixel check, CPU per candidate pair ({len(files)} pairs, one thread): "
+          f"cells alone {1000 * before:.1f} ms, cells + strokes {1000 * after:.1f} ms "
+          f"({after / before:.2f}x)")
 
 
 if __name__ == "__main__":
