@@ -20,10 +20,11 @@ is a miss. The same plain photos then get the sample site's copy kinds (re-encod
 resized, cropped, watermarked: samplesite.encoding) and must merge with them: the
 real-photo check that the rule against drawn lines splits no copy.
 
-Last, the pixel check's cost per candidate pair (CPU seconds of one thread over the
-site's and the Cirque case's candidate pairs, derivatives decoded each time as the
-crawl does): as it is (changed cells + route strokes) against the changed cells
-alone, the check before the stroke rule, in the same run.
+Last, every candidate pair's verdict against the one the changed cells alone gave
+(the check before the stroke rule; both from the same run's ``near_duplicates``
+rows), and the pixel check's cost per candidate pair (CPU seconds of one thread over
+the site's and the Cirque case's candidate pairs, derivatives decoded each time as
+the crawl does): as it is (changed cells + route strokes) against the cells alone.
 Needs the bench extra: pip install -e '.[bench]'.
 """
 
@@ -84,7 +85,17 @@ class Crawled:
     pairs: set        # pairs of SHA-256 in one cluster
     candidates: set   # pairs with close pHashes (before the pixel check)
     seconds: float    # import + dedup, wall
-    files: list       # (derivative, derivative) of each candidate pair
+    verdicts: list    # Verdict of each candidate pair
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One candidate pair as the crawl judged it."""
+
+    pair: tuple       # (SHA-256, SHA-256), sorted
+    cells: int | None
+    merged: bool
+    files: tuple      # the two derivatives
 
 
 def run_cragcat(folder: Path, work: Path) -> Crawled:
@@ -97,12 +108,14 @@ def run_cragcat(folder: Path, work: Path) -> Crawled:
     clusters: dict[str, set] = {}
     for sha, cluster in catalog.query("SELECT sha256, cluster_id FROM images"):
         clusters.setdefault(cluster, set()).add(sha)
-    rows = catalog.query("SELECT n.sha256_a, n.sha256_b, a.derivative_path, b.derivative_path "
-                         "FROM near_duplicates n JOIN images a ON a.sha256 = n.sha256_a "
-                         "JOIN images b ON b.sha256 = n.sha256_b")
+    rows = catalog.query("SELECT n.sha256_a, n.sha256_b, n.edited_cells, n.merged, "
+                         "a.derivative_path, b.derivative_path FROM near_duplicates n "
+                         "JOIN images a ON a.sha256 = n.sha256_a JOIN images b ON b.sha256 = "
+                         "n.sha256_b")
     store = Path(catalog.store_dir)
-    return Crawled(pairs_of(clusters.values()), {tuple(sorted(r[:2])) for r in rows}, seconds,
-                   [(store / r[2], store / r[3]) for r in rows])
+    verdicts = [Verdict(tuple(sorted(r[:2])), r[2], r[3], (store / r[4], store / r[5]))
+                for r in rows]
+    return Crawled(pairs_of(clusters.values()), {v.pair for v in verdicts}, seconds, verdicts)
 
 
 def run_imagededup(folder: Path) -> tuple[set, float]:
@@ -124,14 +137,16 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
         work = Path(tmp)
-        files = site_case(args.size, args.seed, work / "site")
-        files += cirque_case(work / "cirque")
-        copies_case(work / "copies")
-        pixel_check_cost(files)
+        judged = {"sample site": site_case(args.size, args.seed, work / "site"),
+                  "Cirque topo over its photo": cirque_case(work / "cirque"),
+                  "Cirque photo and its copies": copies_case(work / "copies")}
+        before_and_after(judged)
+        pixel_check_cost([v.files for case in list(judged.values())[:2] for v, _ in case])
 
 
 def site_case(size: str, seed: int, work: Path) -> list:
-    """The sample site's ground truth: precision, recall, topo pairs merged; its candidates' files."""
+    """The sample site's ground truth: precision, recall, topo pairs merged; returns each
+    candidate pair's verdict with whether it should merge."""
     from samplesite import build_site
     site_dir = build_site(size, seed=seed)
     manifest = json.loads((site_dir / "manifest.json").read_text())
@@ -159,7 +174,7 @@ def site_case(size: str, seed: int, work: Path) -> list:
     (p1, r1), (p2, r2) = results[rows[0][0]], results[rows[2][0]]
     print(f"ratio cragcat / imagededup: precision {p1 / max(p2, 1e-9):.2f}x, "
           f"recall {r1 / max(r2, 1e-9):.2f}x (targets: precision >= 0.99, recall >= 0.95)")
-    return ours.files
+    return [(v, v.pair in truth) for v in ours.verdicts]
 
 
 def cirque_plain_dir() -> Path | None:
@@ -171,10 +186,13 @@ def cirque_plain_dir() -> Path | None:
     return plain_dir
 
 
-def named_pairs(crawled: Crawled, folder: Path) -> set:
-    """cragcat's merged pairs as pairs of file stems."""
-    by_sha = {hashlib.sha256(f.read_bytes()).hexdigest(): f.stem for f in folder.iterdir()}
-    return {tuple(sorted((by_sha.get(a, a), by_sha.get(b, b)))) for a, b in crawled.pairs}
+def stem_of(folder: Path) -> dict:
+    return {hashlib.sha256(f.read_bytes()).hexdigest(): f.stem for f in folder.iterdir()}
+
+
+def named(pairs, stems: dict) -> set:
+    """Pairs of SHA-256 as pairs of file stems."""
+    return {tuple(sorted((stems.get(a, a), stems.get(b, b)))) for a, b in pairs}
 
 
 def cirque_case(work: Path) -> list:
@@ -189,7 +207,8 @@ def cirque_case(work: Path) -> list:
         shutil.copyfile(plain, folder / f"plain__{plain.name}")
     names = {tuple(sorted((f"plain__{p.stem}", d.stem))) for p, d in pairs}
     ours = run_cragcat(folder, work)
-    merged = named_pairs(ours, folder)
+    stems = stem_of(folder)
+    merged = named(ours.pairs, stems)
     theirs, _ = run_imagededup(folder)
     print(f"real case: {len(pairs)} Cirque boulder photos, each with its route lines drawn "
           f"over it (must stay apart)")
@@ -197,16 +216,16 @@ def cirque_case(work: Path) -> list:
           f"| cragcat (pHash <= 8 + pixel check) | {len(merged & names)} of {len(names)} |\n"
           f"| imagededup PHash find_duplicates (default 10) | "
           f"{len({tuple(sorted(p)) for p in theirs} & names)} of {len(names)} |")
-    return ours.files
+    return [(v, False) for v in ours.verdicts]
 
 
-def copies_case(work: Path) -> None:
+def copies_case(work: Path) -> list:
     """Real photos' copies, made as the sample site makes them, must merge with them."""
     from PIL import Image
     from samplesite.encoding import NEAR_KINDS, encode, variant
     plain_dir = cirque_plain_dir()
     if plain_dir is None:
-        return
+        return []
     folder = work / "photos"
     folder.mkdir(parents=True)
     r = random.Random(0)
@@ -222,16 +241,35 @@ def copies_case(work: Path) -> None:
     for f in folder.iterdir():
         groups.setdefault(f.stem.split("__")[0], set()).add(f.stem)
     truth = pairs_of(groups.values())
-    merged = named_pairs(run_cragcat(folder, work), folder)
+    ours, stems = run_cragcat(folder, work), stem_of(folder)
+    merged = named(ours.pairs, stems)
     precision, recall = score(merged, truth)
     whole = sum(1 for g in groups.values() if pairs_of([g]) <= merged)
     print(f"real copies: {len(photos)} Cirque photos, each with {len(NEAR_KINDS)} copies "
           f"({', '.join(NEAR_KINDS)}), {len(truth)} true pairs\n"
           f"| precision | recall | photos whose copies all form one cluster |\n|---|---|---|\n"
           f"| {precision:.3f} | {recall:.3f} | {whole} of {len(groups)} |")
+    return [(v, named([v.pair], stems) <= truth) for v in ours.verdicts]
 
 
 CREDITS = ("Paul Dubois", "Nina Kask", "Ada Climber", "cragcat.example")
+
+
+def before_and_after(judged: dict) -> None:
+    """Candidate pairs merged by the changed cells alone (the check before the stroke
+    rule) and by the check as it is, per case, from the same verdicts."""
+    from crawler.options import CrawlOptions
+    limit = CrawlOptions.from_settings(None, source="folder").dedup.max_edited_cells  # as imported
+
+    def merged(verdicts: list, should: bool) -> str:
+        these = [v for v, s in verdicts if s == should]
+        by_cells = sum(v.cells is not None and v.cells <= limit for v in these)
+        return f"{by_cells} / {sum(v.merged for v in these)} of {len(these)}"
+    print("| case | candidate pairs | should merge, merged: cells alone / + strokes | "
+          "must stay apart, merged: cells alone / + strokes |\n|---|---|---|---|")
+    for case, verdicts in judged.items():
+        print(f"| {case} | {len(verdicts)} | {merged(verdicts, True)} | "
+              f"{merged(verdicts, False)} |")
 
 
 def pixel_check_cost(files: list) -> None:
