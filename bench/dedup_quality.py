@@ -20,11 +20,9 @@ is a miss. The same plain photos then get the sample site's copy kinds (re-encod
 resized, cropped, watermarked: samplesite.encoding) and must merge with them: the
 real-photo check that the rule against drawn lines splits no copy.
 
-Last, every candidate pair's verdict against the one the changed cells alone gave
-(the check before the stroke rule; both from the same run's ``near_duplicates``
-rows), and the pixel check's cost per candidate pair (CPU seconds of one thread over
-the site's and the Cirque case's candidate pairs, derivatives decoded each time as
-the crawl does): as it is (changed cells + route strokes) against the cells alone.
+Last, every candidate pair of the three cases is judged again, alternately, by the
+check before the stroke rule (changed cells alone, aligned on the 1 % crop steps
+only) and by the check as it is: merges per case, and CPU seconds per pair.
 Needs the bench extra: pip install -e '.[bench]'.
 """
 
@@ -85,17 +83,15 @@ class Crawled:
     pairs: set        # pairs of SHA-256 in one cluster
     candidates: set   # pairs with close pHashes (before the pixel check)
     seconds: float    # import + dedup, wall
-    verdicts: list    # Verdict of each candidate pair
+    found: list       # a Candidate per pair with close pHashes
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """One candidate pair as the crawl judged it."""
+class Candidate:
+    """A pair with close pHashes, and its two derivatives."""
 
     pair: tuple       # (SHA-256, SHA-256), sorted
-    cells: int | None
-    merged: bool
-    files: tuple      # the two derivatives
+    files: tuple
 
 
 def run_cragcat(folder: Path, work: Path) -> Crawled:
@@ -108,14 +104,12 @@ def run_cragcat(folder: Path, work: Path) -> Crawled:
     clusters: dict[str, set] = {}
     for sha, cluster in catalog.query("SELECT sha256, cluster_id FROM images"):
         clusters.setdefault(cluster, set()).add(sha)
-    rows = catalog.query("SELECT n.sha256_a, n.sha256_b, n.edited_cells, n.merged, "
-                         "a.derivative_path, b.derivative_path FROM near_duplicates n "
-                         "JOIN images a ON a.sha256 = n.sha256_a JOIN images b ON b.sha256 = "
-                         "n.sha256_b")
+    rows = catalog.query("SELECT n.sha256_a, n.sha256_b, a.derivative_path, b.derivative_path "
+                         "FROM near_duplicates n JOIN images a ON a.sha256 = n.sha256_a "
+                         "JOIN images b ON b.sha256 = n.sha256_b")
     store = Path(catalog.store_dir)
-    verdicts = [Verdict(tuple(sorted(r[:2])), r[2], r[3], (store / r[4], store / r[5]))
-                for r in rows]
-    return Crawled(pairs_of(clusters.values()), {v.pair for v in verdicts}, seconds, verdicts)
+    found = [Candidate(tuple(sorted(r[:2])), (store / r[2], store / r[3])) for r in rows]
+    return Crawled(pairs_of(clusters.values()), {c.pair for c in found}, seconds, found)
 
 
 def run_imagededup(folder: Path) -> tuple[set, float]:
@@ -141,12 +135,11 @@ def main() -> None:
                   "Cirque topo over its photo": cirque_case(work / "cirque"),
                   "Cirque photo and its copies": copies_case(work / "copies")}
         before_and_after(judged)
-        pixel_check_cost([v.files for case in list(judged.values())[:2] for v, _ in case])
 
 
 def site_case(size: str, seed: int, work: Path) -> list:
     """The sample site's ground truth: precision, recall, topo pairs merged; returns each
-    candidate pair's verdict with whether it should merge."""
+    candidate pair with whether it should merge."""
     from samplesite import build_site
     site_dir = build_site(size, seed=seed)
     manifest = json.loads((site_dir / "manifest.json").read_text())
@@ -174,7 +167,7 @@ def site_case(size: str, seed: int, work: Path) -> list:
     (p1, r1), (p2, r2) = results[rows[0][0]], results[rows[2][0]]
     print(f"ratio cragcat / imagededup: precision {p1 / max(p2, 1e-9):.2f}x, "
           f"recall {r1 / max(r2, 1e-9):.2f}x (targets: precision >= 0.99, recall >= 0.95)")
-    return [(v, v.pair in truth) for v in ours.verdicts]
+    return [(v, v.pair in truth) for v in ours.found]
 
 
 def cirque_plain_dir() -> Path | None:
@@ -216,7 +209,7 @@ def cirque_case(work: Path) -> list:
           f"| cragcat (pHash <= 8 + pixel check) | {len(merged & names)} of {len(names)} |\n"
           f"| imagededup PHash find_duplicates (default 10) | "
           f"{len({tuple(sorted(p)) for p in theirs} & names)} of {len(names)} |")
-    return [(v, False) for v in ours.verdicts]
+    return [(v, False) for v in ours.found]
 
 
 def copies_case(work: Path) -> list:
@@ -249,49 +242,51 @@ def copies_case(work: Path) -> list:
           f"({', '.join(NEAR_KINDS)}), {len(truth)} true pairs\n"
           f"| precision | recall | photos whose copies all form one cluster |\n|---|---|---|\n"
           f"| {precision:.3f} | {recall:.3f} | {whole} of {len(groups)} |")
-    return [(v, named([v.pair], stems) <= truth) for v in ours.verdicts]
+    return [(v, named([v.pair], stems) <= truth) for v in ours.found]
 
 
 CREDITS = ("Paul Dubois", "Nina Kask", "Ada Climber", "cragcat.example")
 
 
 def before_and_after(judged: dict) -> None:
-    """Candidate pairs merged by the changed cells alone (the check before the stroke
-    rule) and by the check as it is, per case, from the same verdicts."""
-    from crawler.options import CrawlOptions
-    limit = CrawlOptions.from_settings(None, source="folder").dedup.max_edited_cells  # as imported
-
-    def merged(verdicts: list, should: bool) -> str:
-        these = [v for v, s in verdicts if s == should]
-        by_cells = sum(v.cells is not None and v.cells <= limit for v in these)
-        return f"{by_cells} / {sum(v.merged for v in these)} of {len(these)}"
-    print("| case | candidate pairs | should merge, merged: cells alone / + strokes | "
-          "must stay apart, merged: cells alone / + strokes |\n|---|---|---|---|")
-    for case, verdicts in judged.items():
-        print(f"| {case} | {len(verdicts)} | {merged(verdicts, True)} | "
-              f"{merged(verdicts, False)} |")
-
-
-def pixel_check_cost(files: list) -> None:
-    """CPU per candidate pair: the check as it is against the changed cells alone."""
+    """Every candidate pair judged again, alternately, by the check before the stroke rule
+    (changed cells alone, aligned on the 1 % crop steps only: HALF_STEP 0) and by the
+    check as it is; merges per case and CPU per pair (one thread, derivatives decoded
+    each time as the crawl does)."""
     from PIL import Image
-    from crawler.compare import CHANGED, aligned_difference, changed_cells, edits
+    from crawler import compare
+    from crawler.options import CrawlOptions
+    limit = CrawlOptions.from_settings(None, source="folder").dedup.max_edited_cells
+    half_step, seconds, pairs = compare.HALF_STEP, [0.0, 0.0], 0
 
-    def cells_alone(a, b):
-        return changed_cells(aligned_difference(a, b) > CHANGED)
+    def before(a, b) -> bool:
+        compare.HALF_STEP = 0.0
+        try:
+            return compare.changed_cells(compare.aligned_difference(a, b) > compare.CHANGED) \
+                <= limit
+        finally:
+            compare.HALF_STEP = half_step
 
-    def per_pair(check) -> float:
-        started = time.process_time()
-        for path_a, path_b in files:
-            with Image.open(path_a) as a, Image.open(path_b) as b:
-                check(a, b)
-        return (time.process_time() - started) / max(1, len(files))
-    # alternated, each one's best of two: a busy machine inflates both alike
-    before, after = per_pair(cells_alone), per_pair(edits)
-    before, after = min(before, per_pair(cells_alone)), min(after, per_pair(edits))
-    print(f"pixel check, CPU per candidate pair ({len(files)} pairs, one thread): "
-          f"cells alone {1000 * before:.1f} ms, cells + strokes {1000 * after:.1f} ms "
-          f"({after / before:.2f}x)")
+    def after(a, b) -> bool:
+        return compare.edits(a, b).is_copy(limit)
+    print("| case | candidate pairs | should merge, merged: before / now | "
+          "must stay apart, merged: before / now |\n|---|---|---|---|")
+    for case, candidates in judged.items():
+        merged = {True: [0, 0, 0], False: [0, 0, 0]}  # should merge -> [pairs, before, now]
+        for candidate, should in candidates:
+            row = merged[should]
+            row[0] += 1
+            for k, check in enumerate((before, after)):
+                started = time.process_time()
+                with Image.open(candidate.files[0]) as a, Image.open(candidate.files[1]) as b:
+                    row[k + 1] += check(a, b)
+                seconds[k] += time.process_time() - started
+            pairs += 1
+        print(f"| {case} | {len(candidates)} | " + " | ".join(
+            f"{merged[s][1]} / {merged[s][2]} of {merged[s][0]}" for s in (True, False)) + " |")
+    ms = [1000 * t / max(1, pairs) for t in seconds]
+    print(f"pixel check, CPU per candidate pair ({pairs} pairs, one thread): before "
+          f"{ms[0]:.1f} ms, now {ms[1]:.1f} ms ({ms[1] / max(ms[0], 1e-9):.2f}x)")
 
 
 if __name__ == "__main__":
