@@ -6,8 +6,9 @@ route lines drawn over it (a topo: a different image). This check can: it
 aligns the two model-ready derivatives (trying small symmetric crops of
 either one on a cheap 64 x 64 view, the best refined by half a step), then
 takes the per-pixel colour difference of the aligned pair at FINE x FINE and
-counts the cells of an 8 x 8 grid where the pictures clearly differ. A copy differs nowhere, or in
-one compact spot (a watermark); route lines differ along their whole length.
+counts the cells of an 8 x 8 grid where the pictures clearly differ. A copy
+differs nowhere, or in one compact spot (a watermark); route lines differ
+along their whole length.
 
 Why the difference is taken at FINE and not on the 64 x 64 alignment view:
 an app draws its route lines about 5 px wide on a 640 x 480 photo, 2-3 px in
