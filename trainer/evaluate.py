@@ -101,6 +101,17 @@ def guard_threshold(probs: torch.Tensor, targets: torch.Tensor, classes: list[st
     return max(base, min(cap, (worst + 1.0) / 2))
 
 
+def guard_evidence(probs: torch.Tensor, targets: torch.Tensor, classes: list[str],
+                   guarded: str = GLORY, against: str = BUTT) -> dict:
+    """What the validation split says about the guard: how many photos of ``against``
+    it holds and the highest P(``guarded``) any of them got (None without them)."""
+    if guarded not in classes or against not in classes:
+        return {"photos": 0, "hardest": None}
+    rows = targets == classes.index(against)
+    hardest = float(probs.float()[rows, classes.index(guarded)].max()) if bool(rows.any()) else None
+    return {"photos": int(rows.sum()), "hardest": hardest}
+
+
 def coverage_at(probs: torch.Tensor, targets: torch.Tensor, threshold: float) -> dict:
     """Precision and coverage of ``threshold`` on another split (the test split)."""
     top, predicted = probs.float().max(dim=1)

@@ -23,10 +23,11 @@ from trainer.architecture import preprocessing, resolve
 from trainer.backbones import create_model
 from trainer.data import PhotoBatches, fits_cache
 from trainer.errors import NotEnoughLabels, TrainingCollapsed
-from trainer.evaluate import choose_threshold, coverage_at, guard_threshold, score
+from trainer.evaluate import (choose_threshold, coverage_at, guard_evidence,
+                              guard_threshold, score)
 from trainer.fit import FitResult, fit
 from trainer.labels import LabelledPhoto, labelled_photos, labels_hash
-from catalog.classes import GLORY
+from catalog.classes import BUTT, GLORY
 from catalog.models import ModelRecord, record_model
 from cragcat.cores import spare_cores
 from cragcat.stopping import sigterm_as_interrupt
@@ -185,7 +186,24 @@ def train(catalog, config: TrainOptions, console, out_dir: Path | None = None,
         return _stopped(record, result, out_dir)
     figures = finish(catalog, record, result, batches, config, device, meta, out_dir)
     figures["seconds"] = round(time.perf_counter() - started, 1)
+    _warn_without_guard(console, config, figures)
     return figures
+
+
+def _warn_without_guard(console, config: TrainOptions, figures: dict) -> None:
+    """Say so when the glory guard is on but the validation split could not set it:
+    measured on unseen sources, such a model tagged real butt-shots glory (RESULTS.md)."""
+    evidence = figures["glory_guard_evidence"]
+    if not config.glory_guard or GLORY in figures["class_thresholds"] or \
+            BUTT not in config.classes or GLORY not in config.classes:
+        return
+    found = ("holds no butt-shot" if not evidence["photos"] else
+             f"held only {evidence['photos']} butt-shot(s) the model was sure of "
+             f"(P(glory) at most {evidence['hardest']:.3f})")
+    console.warn(f"no glory guard: the validation split {found}, so nothing says how sure "
+                 "the model must be before a glory tag is safe; on photos from other "
+                 "sources it may tag butt-shots glory and suggest them as covers. Label "
+                 "butt-shots from your own sources (cragcat review) and train again.")
 
 
 def _batch_bar(bar) -> Callable[[float], None]:
@@ -240,6 +258,7 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
                                  config.threshold_floor, config.threshold_precision)
     class_thresholds = _class_thresholds(val_logits.softmax(1), val_targets, classes,
                                          threshold.value, config)
+    evidence = guard_evidence(val_logits.softmax(1), val_targets, classes)
     logits, targets, indices = predict_batches(best.model, batches["test"], mean, std, device)
     test = score(logits, targets, classes)
     metrics = {"test_accuracy": test.accuracy, "test_loss": test.loss,
@@ -251,7 +270,7 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
                              "val_coverage": threshold.coverage,
                              "reached_target": threshold.reached_target,
                              "test": coverage_at(logits.softmax(1), targets, threshold.value)},
-               "class_thresholds": class_thresholds}
+               "class_thresholds": class_thresholds, "glory_guard_evidence": evidence}
     _write_outputs(out_dir, result, test, threshold, batches["test"], logits, targets, indices,
                    classes)
     artifact = out_dir / ARTIFACT_NAME
@@ -268,7 +287,8 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
             "confusion": test.confusion, "threshold": threshold.value,
             "val_accuracy": result.best_val_accuracy, "best_epoch": result.best_epoch,
             "epochs": len(result.epochs), "stopped": result.stopped, "out_dir": str(out_dir),
-            "device": str(device.torch), "bytes": artifact.stat().st_size}
+            "device": str(device.torch), "bytes": artifact.stat().st_size,
+            "class_thresholds": class_thresholds, "glory_guard_evidence": evidence}
 
 
 def _class_thresholds(probs, targets, classes: list[str], threshold: float,
