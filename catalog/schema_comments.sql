@@ -115,7 +115,7 @@ COMMENT ON COLUMN near_duplicates.sha256_b IS 'The larger SHA-256 of the pair.';
 COMMENT ON COLUMN near_duplicates.distance IS 'Hamming distance of their pHashes.';
 COMMENT ON COLUMN near_duplicates.edited_cells IS 'Grid cells that differ after alignment.';
 COMMENT ON COLUMN near_duplicates.merged IS 'Whether the pair was put in one cluster.';
-COMMENT ON COLUMN near_duplicates.reason IS 'near-duplicate | edited (e.g. topo lines drawn on) | unreadable.';
+COMMENT ON COLUMN near_duplicates.reason IS 'near-duplicate | edited (many cells differ, e.g. topo lines drawn on) | drawn-line (few cells differ, along a long thin stroke: a route line) | unreadable.';
 COMMENT ON COLUMN near_duplicates.checked_at IS 'When the pair was checked.';
 
 COMMENT ON TABLE labels IS 'Human labels (folder import, CSV import, the sample site''s ground truth).';

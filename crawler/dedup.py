@@ -4,7 +4,8 @@ Exact duplicates never get this far (one row per SHA-256). For images not
 yet searched, :func:`deduplicate` finds every catalog image within
 ``max_distance`` bits of pHash (crawler.nearsearch: no all-pairs loop),
 confirms or refuses each candidate pair with crawler.compare (a topo drawn
-over a photo is refused), keeps every verdict in ``near_duplicates``, and
+over a photo is refused: its lines change many cells, or few cells along a
+long thin stroke), keeps every verdict in ``near_duplicates``, and
 groups the confirmed pairs into clusters. A cluster's canonical image is the
 largest (pixels, then bytes), then the earliest seen; ``cluster_id`` is its
 SHA-256.
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from crawler.compare import edited_cells
+from crawler.compare import Edits, edits
 from crawler.nearsearch import near_pairs
 
 
@@ -89,14 +90,20 @@ def _judge(catalog, pairs: list[tuple[str, str, int]], settings: DedupSettings) 
         try:
             with Image.open(Path(catalog.store_dir) / paths[a]) as pa, \
                     Image.open(Path(catalog.store_dir) / paths[b]) as pb:
-                cells = edited_cells(pa, pb)
+                found = edits(pa, pb)
         except (OSError, KeyError):
             return Verdict(a, b, distance, None, False, "unreadable")
-        merged = cells <= settings.max_edited_cells
-        return Verdict(a, b, distance, cells, merged, "near-duplicate" if merged else "edited")
+        merged = found.is_copy(settings.max_edited_cells)
+        return Verdict(a, b, distance, found.cells, merged, _reason(found, settings))
 
     with ThreadPoolExecutor(2) as pool:
         return list(pool.map(judge, pairs))
+
+
+def _reason(found: Edits, settings: DedupSettings) -> str:
+    if found.cells > settings.max_edited_cells:
+        return "edited"
+    return "drawn-line" if found.strokes else "near-duplicate"
 
 
 def _recluster(tx) -> int:

@@ -103,9 +103,10 @@ SETTINGS = [
             "its original while the closest unrelated photos are 10 apart; larger values also "
             "make the candidate search slower.", min=0, max=24, flag=""),
     Setting("dedup.max_edited_cells", int, 4, "A candidate pair is merged only when, aligned, "
-            "its pictures differ in at most this many cells of an 8x8 grid: a copy differs "
-            "nowhere or in one spot (a watermark, 0-2 cells on the sample site), route lines "
-            "drawn over a photo differ along their length (17 or more).", min=0, max=64,
+            "its pictures differ in at most this many cells of an 8x8 grid (and nowhere "
+            "along a long thin stroke, a drawn route line): a copy differs nowhere or in "
+            "one spot (a watermark, 0-3 cells on the sample site), route lines drawn over a "
+            "photo differ along their length (2-50 cells).", min=0, max=64,
             flag=""),
     Setting("openbeta.api_url", str, "https://api.openbeta.io/", "The OpenBeta GraphQL "
             "endpoint.", flag="--api-url"),
