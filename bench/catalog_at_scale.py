@@ -110,11 +110,13 @@ class Timer:
         self.catalog, self.limit_s, self.figures = catalog, limit_s, {}
 
     def sql(self, name: str, sql: str, first: int | None = None):
-        watchdog = threading.Timer(self.limit_s, self.catalog.con.interrupt)
+        """A cursor of its own: a result read only in part is closed with it."""
+        cursor = self.catalog.con.cursor()
+        watchdog = threading.Timer(self.limit_s, cursor.interrupt)
         started, cpu = time.perf_counter(), time.process_time()
         watchdog.start()
         try:
-            cursor = self.catalog.con.execute(sql)
+            cursor.execute(sql)
             rows = cursor.fetchmany(first) if first else cursor.fetchall()
             self.figures[name] = self._seconds(started, cpu)
         except Exception as exc:  # an interrupted query: recorded, not fatal
@@ -122,6 +124,7 @@ class Timer:
             rows = None
         finally:
             watchdog.cancel()
+            cursor.close()
         print(f"  {name:<48} {self.figures[name]}", flush=True)
         return rows
 
@@ -154,8 +157,9 @@ def time_reports(timer: Timer, reports: list[Report]) -> None:
               "WHERE human_label IS NOT NULL AND status = 'tagged'")
 
 
-def merge_million(catalog, timer: Timer, work: Path, rows: int) -> None:
-    """Export the untagged photos as tag-catalog --engine ray does, merge random results."""
+def merge_million(catalog, timer: Timer, work: Path, rows: int, sizes: list[int]) -> None:
+    """Export the untagged photos as tag-catalog --engine ray does, merge random results:
+    an equal share of them at each batch size in ``sizes`` (results per transaction)."""
     pending, _ = timer.step("tagging work list export", lambda: export_work(
         catalog, MODEL, False, work))
     import pyarrow.parquet as pq
@@ -163,15 +167,18 @@ def merge_million(catalog, timer: Timer, work: Path, rows: int) -> None:
     rng = np.random.default_rng(0)
     summary = TagSummary(2, MODEL)
     artifact = type("Sim", (), {"classes": CLASSES, "meta": {}})()
+    share = min(rows, pending) // len(sizes)
 
-    def merge() -> None:
-        for start in range(0, min(rows, pending), MERGE_ROWS):
-            part = shas[start:start + MERGE_ROWS]
+    def merge(first: int, size: int) -> None:
+        for start in range(first, first + share, size):
+            part = shas[start:min(start + size, first + share)]
             probabilities = rng.dirichlet([1.0] * 3, size=len(part)).astype(np.float32)
             merge_results(catalog, summary, {"sha256": part, "probabilities": probabilities,
                                              "reason": np.array([""] * len(part), dtype=object)},
                           artifact, 0.5)
-    timer.step(f"tagging merge of {min(rows, pending):,} results ({MERGE_ROWS}/txn)", merge)
+    for n, size in enumerate(sizes):
+        timer.step(f"tagging merge of {share:,} results ({size}/txn)",
+                   lambda: merge(n * share, size))
 
 
 def views_of(revision: str) -> list[Report]:
@@ -202,6 +209,8 @@ def main() -> None:
     parser.add_argument("--sightings", type=int, default=12_000_000)
     parser.add_argument("--routes", type=int, default=300_000)
     parser.add_argument("--merge", type=int, default=1_000_000)
+    parser.add_argument("--merge-rows", default=f"1024,{MERGE_ROWS}",
+                        help="results per transaction, each given an equal share")
     parser.add_argument("--work", default="/tmp")
     parser.add_argument("--keep", default="", help="build the catalog in this folder and keep it")
     parser.add_argument("--reuse", default="", help="time the catalog kept in this folder")
@@ -225,6 +234,7 @@ def main() -> None:
 
 def run(args, folder: Path) -> None:
     with open_catalog(folder / "catalog.duckdb") as catalog:
+        catalog.con.execute("SET enable_progress_bar = false")
         timer = Timer(catalog, args.limit_s)
         reports = list(available_reports().values())
         if args.views:
@@ -240,7 +250,8 @@ def run(args, folder: Path) -> None:
         if (args.covers or not args.reuse) and not args.skip_covers:
             timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
         if not args.reuse:
-            merge_million(catalog, timer, folder / "work.parquet", args.merge)
+            merge_million(catalog, timer, folder / "work.parquet", args.merge,
+                          [int(n) for n in args.merge_rows.split(",")])
             catalog.con.execute("CHECKPOINT")
             timer.figures["file MB after"] = round(
                 (folder / "catalog.duckdb").stat().st_size / 1e6)

@@ -60,18 +60,23 @@ class CoverSummary:
 def area_candidates(catalog, model_id: str, licences: tuple[str, ...] = ALL_LICENCES,
                     ) -> Iterator[tuple[int | None, dict[int, list[Candidate]]]]:
     """Each area's routes' photos, one area at a time (an area's routes choose their
-    covers together); ``licences`` (cover.licences) says which may be covers."""
-    batches = catalog.con.sql(CANDIDATES_SQL, params=[model_id]).to_arrow_reader(BATCH_ROWS)
-    area, photos = None, defaultdict(list)
-    for batch in batches:
-        for row in zip(*(column.to_pylist() for column in batch.columns)):
-            if photos and row[0] != area:
-                yield area, photos
-                photos = defaultdict(list)
-            area = row[0]
-            photos[row[1]].append(candidate(row[1:], licences))
-    if photos:
-        yield area, photos
+    covers together); ``licences`` (cover.licences) says which may be covers. The rows
+    stream from a cursor of their own, so the catalog's connection stays free."""
+    cursor = catalog.con.cursor()
+    try:
+        cursor.execute(CANDIDATES_SQL, [model_id])
+        area, photos = None, defaultdict(list)
+        while batch := cursor.fetchmany(BATCH_ROWS):
+            for row in batch:
+                if photos and row[0] != area:
+                    yield area, photos
+                    photos = defaultdict(list)
+                area = row[0]
+                photos[row[1]].append(candidate(row[1:], licences))
+        if photos:
+            yield area, photos
+    finally:
+        cursor.close()
 
 
 def candidate(row: tuple, licences: tuple[str, ...]) -> Candidate:
@@ -95,25 +100,28 @@ def load_area_parents(catalog) -> dict[int, int | None]:
 def write_covers(catalog, model_id: str, covers: dict[int, Choice], topos: dict[int, Choice],
                  area_covers: dict[int, Choice]) -> None:
     """Replace this model's covers in one transaction."""
-    route_rows = [(r, model_id, kind, c.sha256, c.score, c.reason)
-                  for kind, chosen in (("cover", covers), ("topo", topos))
-                  for r, c in chosen.items()]
-    area_rows = [(a, model_id, c.sha256, c.score, c.reason) for a, c in area_covers.items()]
+    routes = [(r, kind, c.sha256, c.score, c.reason)
+              for kind, chosen in (("cover", covers), ("topo", topos))
+              for r, c in chosen.items()]
+    areas = [(a, c.sha256, c.score, c.reason) for a, c in area_covers.items()]
     with catalog.transaction() as tx:
         tx.execute("DELETE FROM route_covers WHERE model_id = ?", [model_id])
         tx.execute("DELETE FROM area_covers WHERE model_id = ?", [model_id])
-        insert_rows(tx, "route_covers (route_id, model_id, kind, sha256, score, reason)",
-                    route_rows)
-        insert_rows(tx, "area_covers (area_id, model_id, sha256, score, reason)", area_rows)
-
-
-def insert_rows(tx, target: str, rows: list[tuple], chunk: int = 500) -> None:
-    """Many rows in few statements (DuckDB's executemany pays per row)."""
-    for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
-        group = "(" + ", ".join("?" * len(part[0])) + ")"
-        tx.execute(f"INSERT INTO {target} VALUES " + ", ".join([group] * len(part)),
-                   [value for row in part for value in row])
+        # One statement per table, each column a list: DuckDB binds a list at once,
+        # where a parameter per value costs more than the rows' whole write.
+        if routes:
+            route_ids, kinds, shas, scores, reasons = map(list, zip(*routes))
+            tx.execute("""INSERT INTO route_covers (route_id, model_id, kind, sha256, score, reason)
+                          SELECT unnest(?::INTEGER[]), ?, unnest(?::VARCHAR[]),
+                                 unnest(?::VARCHAR[]), unnest(?::DOUBLE[]),
+                                 unnest(?::VARCHAR[])""",
+                       [route_ids, model_id, kinds, shas, scores, reasons])
+        if areas:
+            area_ids, shas, scores, reasons = map(list, zip(*areas))
+            tx.execute("""INSERT INTO area_covers (area_id, model_id, sha256, score, reason)
+                          SELECT unnest(?::INTEGER[]), ?, unnest(?::VARCHAR[]),
+                                 unnest(?::DOUBLE[]), unnest(?::VARCHAR[])""",
+                       [area_ids, model_id, shas, scores, reasons])
 
 
 def without_rejected(photos: dict[int, list[Candidate]], choices: dict, kind: str,
