@@ -246,15 +246,15 @@ def run(args, folder: Path) -> None:
                                                           args.routes, args.merge))
         timer.figures["file MB"] = round((folder / "catalog.duckdb").stat().st_size / 1e6)
         print(f"  file size: {timer.figures['file MB']} MB", flush=True)
-        time_reports(timer, reports)
-        if (args.covers or not args.reuse) and not args.skip_covers:
-            timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
-        if not args.reuse:
+        if not args.reuse:  # first, so that a --reuse run times the reports on the same rows
             merge_million(catalog, timer, folder / "work.parquet", args.merge,
                           [int(n) for n in args.merge_rows.split(",")])
             catalog.con.execute("CHECKPOINT")
-            timer.figures["file MB after"] = round(
+            timer.figures["file MB after merge"] = round(
                 (folder / "catalog.duckdb").stat().st_size / 1e6)
+        time_reports(timer, reports)
+        if (args.covers or not args.reuse) and not args.skip_covers:
+            timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
     if args.out:
         Path(args.out).write_text(json.dumps(timer.figures, indent=1))
 

@@ -83,9 +83,9 @@ def candidate(row: tuple, licences: tuple[str, ...]) -> Candidate:
     (route_id, sha, cluster, status, predicted, probs, width, height, sharp, votes, rating,
      captions, stated) = row
     stated = tuple(s or None for s in stated)
+    allowed = licences == ALL_LICENCES or licence_allowed(stated, licences)
     return Candidate(route_id, sha, cluster, status, predicted, dict(probs or {}), width,
-                     height, sharp, votes, rating, captions, stated,
-                     licence_allowed(stated, licences))
+                     height, sharp, votes, rating, captions, stated, allowed)
 
 
 def load_routes(catalog) -> list[Route]:
