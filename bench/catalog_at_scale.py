@@ -151,6 +151,8 @@ def time_reports(timer: Timer, reports: list[Report]) -> None:
         timer.sql(f"report {report.name} (all rows, counted)",
                   f"SELECT count(*) FROM {report.name}")
     timer.sql("route_cards for one crag", "SELECT * FROM route_cards WHERE area = 'Crag 123'")
+    timer.sql("route_cards for one route (the review app's route page)",
+              "SELECT * FROM route_cards WHERE route_id = 4321")
     timer.sql("review_queue top 100", "SELECT * FROM review_queue LIMIT 100")
     timer.sql("photo_tags accuracy by SQL",
               "SELECT avg((human_label = predicted_class)::INTEGER) FROM photo_tags "
@@ -218,6 +220,7 @@ def main() -> None:
     parser.add_argument("--limit-s", type=float, default=300.0)
     parser.add_argument("--skip-covers", action="store_true")
     parser.add_argument("--covers", action="store_true", help="with --reuse: time the covers too")
+    parser.add_argument("--skip-reports", action="store_true")
     parser.add_argument("--out", default="", help="write the figures here as JSON")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -252,7 +255,8 @@ def run(args, folder: Path) -> None:
             catalog.con.execute("CHECKPOINT")
             timer.figures["file MB after merge"] = round(
                 (folder / "catalog.duckdb").stat().st_size / 1e6)
-        time_reports(timer, reports)
+        if not args.skip_reports:
+            time_reports(timer, reports)
         if (args.covers or not args.reuse) and not args.skip_covers:
             timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
     if args.out:
