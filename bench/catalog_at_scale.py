@@ -221,6 +221,8 @@ def main() -> None:
     parser.add_argument("--skip-covers", action="store_true")
     parser.add_argument("--covers", action="store_true", help="with --reuse: time the covers too")
     parser.add_argument("--skip-reports", action="store_true")
+    parser.add_argument("--memory-limit", default="",
+                        help="DuckDB's memory_limit (e.g. 2GB): past it, DuckDB spills to disk")
     parser.add_argument("--out", default="", help="write the figures here as JSON")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -238,6 +240,8 @@ def main() -> None:
 def run(args, folder: Path) -> None:
     with open_catalog(folder / "catalog.duckdb") as catalog:
         catalog.con.execute("SET enable_progress_bar = false")
+        if args.memory_limit:
+            catalog.con.execute(f"SET memory_limit = '{args.memory_limit}'")
         timer = Timer(catalog, args.limit_s)
         reports = list(available_reports().values())
         if args.views:
