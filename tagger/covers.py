@@ -279,9 +279,11 @@ def choose_route_covers(routes: list[Route], photos: dict[int, list[Candidate]],
         order = sorted(siblings, key=lambda r: choosing_order(r, options[r.route_id]))
         used: set[str] = set()
         for route in order:
+            # why there is none, only where there is none (the costly part of a big catalog)
+            empty = "" if options[route.route_id] else no_candidate_reason(
+                photos.get(route.route_id, []), "glory-shot", safety)
             choice = pick_avoiding(
-                options[route.route_id], used,
-                no_candidate_reason(photos.get(route.route_id, []), "glory-shot", safety),
+                options[route.route_id], used, empty,
                 "shares a near-duplicate cluster with a sibling route's cover "
                 "(no other glory-shot)")
             chosen[route.route_id] = choice
@@ -300,9 +302,8 @@ def choose_route_topos(routes: list[Route], photos: dict[int, list[Candidate]],
     chosen = {}
     for route in routes:
         options = ranked(photos.get(route.route_id, []), is_topo_candidate, topo_score)
-        chosen[route.route_id] = pick_avoiding(
-            options, set(), no_candidate_reason(photos.get(route.route_id, []), "topo"), "",
-            topo_reason)
+        empty = "" if options else no_candidate_reason(photos.get(route.route_id, []), "topo")
+        chosen[route.route_id] = pick_avoiding(options, set(), empty, "", topo_reason)
     return chosen
 
 
