@@ -336,7 +336,7 @@ class AreaOptions:
 
     def __init__(self, parents: dict[int, int | None], routes: list[Route],
                  safety: CoverSafety = CoverSafety()):
-        self.parents, self.routes, self.safety = parents, routes, safety
+        self.parents, self.safety = parents, safety
         self.position = {r.route_id: i for i, r in reversed(list(enumerate(routes)))}
         self.own_routes: dict[int, list[Route]] = defaultdict(list)
         self.subtree_size: Counter = Counter()
