@@ -10,9 +10,19 @@ hundred. Times: the file size, every named report (its first 100 rows, as
 ``report NAME --limit 100`` shows them, and all its rows counted), route_cards
 for one crag, the review_queue's top 100, photo_tags accuracy by SQL, the cover
 choice for all routes, and merging a million tagging results the way
-``tag-catalog --engine ray`` does. The catalog lives under --work (default
-/tmp) and is deleted at the end. A query over --limit-s seconds is interrupted
-and reported as such.
+``tag-catalog --engine ray`` does. A query over --limit-s seconds is
+interrupted and reported as such.
+
+The catalog lives under --work (default /tmp) and is deleted at the end, unless
+``--keep FOLDER`` builds it there and keeps it; ``--reuse FOLDER`` times a kept
+catalog again without building (read-only steps only: reports, and covers with
+--covers; no merge). ``--views REV`` times the report views of git revision REV
+(e.g. the commit before a view was rewritten) on the same file: they replace
+the views for the run, and the next opening by cragcat puts its own back::
+
+    python bench/catalog_at_scale.py --keep /tmp/scale-10m               # build once
+    python bench/catalog_at_scale.py --reuse /tmp/scale-10m --views 5b2c2aa
+    python bench/catalog_at_scale.py --reuse /tmp/scale-10m --covers
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -30,7 +41,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalog import open_catalog  # noqa: E402
-from catalog.reports import available_reports  # noqa: E402
+from catalog.reports import (Report, available_reports,  # noqa: E402
+                             in_dependency_order, parse_report, report_query)
 from tagger.cover_catalog import choose_covers  # noqa: E402
 from tagger.ray_engine import MERGE_ROWS, export_work, merge_results  # noqa: E402
 from tagger.tagging import TagSummary  # noqa: E402
@@ -98,11 +110,13 @@ class Timer:
         self.catalog, self.limit_s, self.figures = catalog, limit_s, {}
 
     def sql(self, name: str, sql: str, first: int | None = None):
-        watchdog = threading.Timer(self.limit_s, self.catalog.con.interrupt)
+        """A cursor of its own: a result read only in part is closed with it."""
+        cursor = self.catalog.con.cursor()
+        watchdog = threading.Timer(self.limit_s, cursor.interrupt)
         started, cpu = time.perf_counter(), time.process_time()
         watchdog.start()
         try:
-            cursor = self.catalog.con.execute(sql)
+            cursor.execute(sql)
             rows = cursor.fetchmany(first) if first else cursor.fetchall()
             self.figures[name] = self._seconds(started, cpu)
         except Exception as exc:  # an interrupted query: recorded, not fatal
@@ -110,6 +124,7 @@ class Timer:
             rows = None
         finally:
             watchdog.cancel()
+            cursor.close()
         print(f"  {name:<48} {self.figures[name]}", flush=True)
         return rows
 
@@ -128,19 +143,25 @@ class Timer:
         return result
 
 
-def time_reports(timer: Timer) -> None:
-    for name in sorted(available_reports()):
-        timer.sql(f"report {name} (first 100 rows)", f"SELECT * FROM {name}", first=100)
-        timer.sql(f"report {name} (all rows, counted)", f"SELECT count(*) FROM {name}")
+def time_reports(timer: Timer, reports: list[Report]) -> None:
+    """Each report as ``report NAME --limit 100`` asks for it, then all its rows counted."""
+    for report in sorted(reports, key=lambda r: r.name):
+        timer.sql(f"report {report.name} (first 100 rows)", report_query(report, 100),
+                  first=100)
+        timer.sql(f"report {report.name} (all rows, counted)",
+                  f"SELECT count(*) FROM {report.name}")
     timer.sql("route_cards for one crag", "SELECT * FROM route_cards WHERE area = 'Crag 123'")
+    timer.sql("route_cards for one route (the review app's route page)",
+              "SELECT * FROM route_cards WHERE route_id = 4321")
     timer.sql("review_queue top 100", "SELECT * FROM review_queue LIMIT 100")
     timer.sql("photo_tags accuracy by SQL",
               "SELECT avg((human_label = predicted_class)::INTEGER) FROM photo_tags "
               "WHERE human_label IS NOT NULL AND status = 'tagged'")
 
 
-def merge_million(catalog, timer: Timer, work: Path, rows: int) -> None:
-    """Export the untagged photos as tag-catalog --engine ray does, merge random results."""
+def merge_million(catalog, timer: Timer, work: Path, rows: int, sizes: list[int]) -> None:
+    """Export the untagged photos as tag-catalog --engine ray does, merge random results:
+    an equal share of them at each batch size in ``sizes`` (results per transaction)."""
     pending, _ = timer.step("tagging work list export", lambda: export_work(
         catalog, MODEL, False, work))
     import pyarrow.parquet as pq
@@ -148,15 +169,40 @@ def merge_million(catalog, timer: Timer, work: Path, rows: int) -> None:
     rng = np.random.default_rng(0)
     summary = TagSummary(2, MODEL)
     artifact = type("Sim", (), {"classes": CLASSES, "meta": {}})()
+    share = min(rows, pending) // len(sizes)
 
-    def merge() -> None:
-        for start in range(0, min(rows, pending), MERGE_ROWS):
-            part = shas[start:start + MERGE_ROWS]
+    def merge(first: int, size: int) -> None:
+        for start in range(first, first + share, size):
+            part = shas[start:min(start + size, first + share)]
             probabilities = rng.dirichlet([1.0] * 3, size=len(part)).astype(np.float32)
             merge_results(catalog, summary, {"sha256": part, "probabilities": probabilities,
                                              "reason": np.array([""] * len(part), dtype=object)},
                           artifact, 0.5)
-    timer.step(f"tagging merge of {min(rows, pending):,} results ({MERGE_ROWS}/txn)", merge)
+    for n, size in enumerate(sizes):
+        timer.step(f"tagging merge of {share:,} results ({size}/txn)",
+                   lambda: merge(n * share, size))
+
+
+def views_of(revision: str) -> list[Report]:
+    """The report views as git revision ``revision`` had them, in dependency order."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                              text=True).stdout
+    files = [f for f in git("ls-tree", "--name-only", revision, "catalog/views/").split()
+             if f.endswith(".sql")]
+    return in_dependency_order({Path(f).stem: parse_report(Path(f).stem, git("show", f"{revision}:{f}"))
+                                for f in files})
+
+
+def install_views(catalog, reports: list[Report]) -> None:
+    """Replace the catalog's views with ``reports`` for this run; forgetting the views'
+    digest makes the next opening by cragcat put its own views back."""
+    for report in reports:
+        catalog.con.execute(f"CREATE OR REPLACE VIEW {report.name} AS\n"
+                            f"{report.sql.strip().rstrip(';')}")
+    catalog.con.execute("DELETE FROM cragcat_meta WHERE key = 'views'")
 
 
 def main() -> None:
@@ -165,33 +211,60 @@ def main() -> None:
     parser.add_argument("--sightings", type=int, default=12_000_000)
     parser.add_argument("--routes", type=int, default=300_000)
     parser.add_argument("--merge", type=int, default=1_000_000)
+    parser.add_argument("--merge-rows", default=f"1024,{MERGE_ROWS}",
+                        help="results per transaction, each given an equal share")
     parser.add_argument("--work", default="/tmp")
+    parser.add_argument("--keep", default="", help="build the catalog in this folder and keep it")
+    parser.add_argument("--reuse", default="", help="time the catalog kept in this folder")
+    parser.add_argument("--views", default="", help="time the report views of this git revision")
     parser.add_argument("--limit-s", type=float, default=300.0)
     parser.add_argument("--skip-covers", action="store_true")
+    parser.add_argument("--covers", action="store_true", help="with --reuse: time the covers too")
+    parser.add_argument("--skip-reports", action="store_true")
+    parser.add_argument("--memory-limit", default="",
+                        help="DuckDB's memory_limit (e.g. 2GB): past it, DuckDB spills to disk")
     parser.add_argument("--out", default="", help="write the figures here as JSON")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    folder = Path(args.work) / f"cragcat-scale-{args.images}"
-    shutil.rmtree(folder, ignore_errors=True)
+    kept = args.keep or args.reuse
+    folder = Path(kept or Path(args.work) / f"cragcat-scale-{args.images}")
+    if not args.reuse:
+        shutil.rmtree(folder, ignore_errors=True)
     try:
-        with open_catalog(folder / "catalog.duckdb") as catalog:
-            timer = Timer(catalog, args.limit_s)
+        run(args, folder)
+    finally:
+        if not kept:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(args, folder: Path) -> None:
+    with open_catalog(folder / "catalog.duckdb") as catalog:
+        catalog.con.execute("SET enable_progress_bar = false")
+        if args.memory_limit:
+            catalog.con.execute(f"SET memory_limit = '{args.memory_limit}'")
+        timer = Timer(catalog, args.limit_s)
+        reports = list(available_reports().values())
+        if args.views:
+            reports = views_of(args.views)
+            install_views(catalog, reports)
+        if not args.reuse:
             print(f"{args.images:,} images, {args.sightings:,} sightings, {args.routes:,} routes")
             timer.step("build (bulk SQL)", lambda: build(catalog, args.images, args.sightings,
                                                           args.routes, args.merge))
-            timer.figures["file MB"] = round((folder / "catalog.duckdb").stat().st_size / 1e6)
-            print(f"  file size: {timer.figures['file MB']} MB", flush=True)
-            time_reports(timer)
-            if not args.skip_covers:
-                timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
-            merge_million(catalog, timer, folder / "work.parquet", args.merge)
+        timer.figures["file MB"] = round((folder / "catalog.duckdb").stat().st_size / 1e6)
+        print(f"  file size: {timer.figures['file MB']} MB", flush=True)
+        if not args.reuse:  # first, so that a --reuse run times the reports on the same rows
+            merge_million(catalog, timer, folder / "work.parquet", args.merge,
+                          [int(n) for n in args.merge_rows.split(",")])
             catalog.con.execute("CHECKPOINT")
-            timer.figures["file MB after"] = round(
+            timer.figures["file MB after merge"] = round(
                 (folder / "catalog.duckdb").stat().st_size / 1e6)
-        if args.out:
-            Path(args.out).write_text(json.dumps(timer.figures, indent=1))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if not args.skip_reports:
+            time_reports(timer, reports)
+        if (args.covers or not args.reuse) and not args.skip_covers:
+            timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
+    if args.out:
+        Path(args.out).write_text(json.dumps(timer.figures, indent=1))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import duckdb
 from catalog.connection import open_configured_catalog
 from catalog.csvsafe import neutralise
 from catalog.outfile import FORMATS, format_of, write_query
-from catalog.reports import available_reports
+from catalog.reports import available_reports, report_query
 from cragcat.command import Run, stage_options
 from cragcat.console import printable
 from cragcat.errors import CragcatError, UsageError
@@ -180,8 +180,8 @@ def _show_view(run: Run, name: str | None, fmt: str | None, limit: int | None,
         raise UsageError(f"no report named '{name}'; report --list shows them: "
                          + ", ".join(reports))
     if out:
-        return _write_file(run, f"SELECT * FROM {name}", limit, fmt, out)
-    columns, rows, types = _fetch(run, f"SELECT * FROM {name}", limit)
+        return _write_file(run, report_query(reports[name]), limit, fmt, out)
+    columns, rows, types = _fetch(run, report_query(reports[name], limit), limit)
     _emit(run, columns, rows, types, fmt or "table", reports[name].single_row,
           reports[name].description)
 

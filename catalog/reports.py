@@ -4,6 +4,10 @@ A view file starts with comment lines that describe it::
 
     -- A one-line description shown by `report --list`.
     -- rows: one            (optional: the report is a single row; JSON gives an object)
+    -- order: margin, sha256  (optional: the order `report NAME` shows its rows in)
+
+A view over every photo leaves its order to the report (``-- order:``): a
+query that filters it or takes a few rows then never sorts ten million rows.
 
 Views are (re)created every time the catalog is opened for writing, so a new
 or changed report reaches old catalogs without a migration. A view may select
@@ -28,6 +32,7 @@ class Report:
     description: str
     sql: str
     single_row: bool = False
+    order: str = ""
 
 
 def available_reports() -> dict[str, Report]:
@@ -38,15 +43,26 @@ def available_reports() -> dict[str, Report]:
         name = entry.name[:-4]
         if not _NAME.match(name):
             raise RuntimeError(f"report view file {entry.name} has a bad name")
-        reports[name] = _parse(name, entry.read_text(encoding="utf-8"))
+        reports[name] = parse_report(name, entry.read_text(encoding="utf-8"))
     return reports
 
 
-def _parse(name: str, text: str) -> Report:
+def parse_report(name: str, text: str) -> Report:
     header = [line[2:].strip() for line in text.splitlines() if line.startswith("--")]
     description = header[0] if header else name
     single = any(line.lower() == "rows: one" for line in header)
-    return Report(name, description, text, single)
+    order = next((line[len("order:"):].strip() for line in header
+                  if line.lower().startswith("order:")), "")
+    return Report(name, description, text, single, order)
+
+
+def report_query(report: Report, limit: int | None = None) -> str:
+    """The query `report NAME [--limit N]` runs: the view in its report order, the limit
+    in the SQL so that DuckDB keeps the first N rows instead of sorting them all."""
+    sql = f"SELECT * FROM {report.name}"
+    if report.order:
+        sql += f" ORDER BY {report.order}"
+    return sql + (f" LIMIT {int(limit)}" if limit else "")
 
 
 def in_dependency_order(reports: dict[str, Report]) -> list[Report]:

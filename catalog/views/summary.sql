@@ -10,9 +10,9 @@ SELECT
     (SELECT count(*) FILTER (WHERE state = 'failed') FROM pages) AS pages_failed,
     (SELECT count(*) FILTER (WHERE state = 'skipped') FROM pages) AS pages_skipped,
     (SELECT count(*) FROM images) AS images,
-    (SELECT count(DISTINCT cluster_id) FROM images
-      WHERE cluster_id IN (SELECT cluster_id FROM images GROUP BY cluster_id HAVING count(*) > 1)
-    ) AS near_duplicate_clusters,
+    -- a cluster of more than one image is one whose near-duplicates point to it
+    (SELECT count(DISTINCT cluster_id) FROM images WHERE NOT is_canonical)
+        AS near_duplicate_clusters,
     (SELECT count(*) FROM sightings) AS sightings,
     (SELECT count(*) FROM labels) AS labels,
     (SELECT coalesce(json_group_object(label, n), '{}')
