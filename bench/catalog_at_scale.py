@@ -41,11 +41,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalog import open_catalog  # noqa: E402
+from catalog.kept import keep_reports, kept_table  # noqa: E402
 from catalog.reports import (Report, available_reports,  # noqa: E402
                              in_dependency_order, parse_report, report_query)
 from tagger.cover_catalog import choose_covers  # noqa: E402
 from tagger.ray_engine import MERGE_ROWS, export_work, merge_results  # noqa: E402
-from tagger.tagging import TagSummary  # noqa: E402
+from tagger.loader import Photo  # noqa: E402
+from tagger.tagging import TagSummary, write_tags  # noqa: E402
 
 MODEL = "5" * 64
 CLASSES = ["glory", "butt", "topo"]
@@ -143,44 +145,112 @@ class Timer:
         return result
 
 
-def time_reports(timer: Timer, reports: list[Report]) -> None:
-    """Each report as ``report NAME --limit 100`` asks for it, then all its rows counted."""
+def time_reports(timer: Timer, reports: list[Report], kept: bool = False) -> None:
+    """Each report as ``report NAME --limit 100`` asks for it, then all its rows counted;
+    ``kept``: read from the kept tables, as `report NAME` does while they are current."""
+    def source(name: str) -> str:
+        return kept_table(name) if kept and available_reports()[name].kept else name
+    label = "kept: " if kept else ""
     for report in sorted(reports, key=lambda r: r.name):
-        timer.sql(f"report {report.name} (first 100 rows)", report_query(report, 100),
-                  first=100)
-        timer.sql(f"report {report.name} (all rows, counted)",
-                  f"SELECT count(*) FROM {report.name}")
-    timer.sql("route_cards for one crag", "SELECT * FROM route_cards WHERE area = 'Crag 123'")
-    timer.sql("route_cards for one route (the review app's route page)",
-              "SELECT * FROM route_cards WHERE route_id = 4321")
-    timer.sql("review_queue top 100", "SELECT * FROM review_queue LIMIT 100")
-    timer.sql("photo_tags accuracy by SQL",
-              "SELECT avg((human_label = predicted_class)::INTEGER) FROM photo_tags "
+        if kept and not report.kept:
+            continue
+        table = source(report.name) if kept else None
+        timer.sql(f"{label}report {report.name} (first 100 rows)",
+                  report_query(report, 100, table), first=100)
+        timer.sql(f"{label}report {report.name} (all rows, counted)",
+                  f"SELECT count(*) FROM {table or report.name}")
+    cards, queue, tags = source("route_cards"), source("review_queue"), source("photo_tags")
+    timer.sql(f"{label}route_cards for one crag", f"SELECT * FROM {cards} WHERE area = 'Crag 123'")
+    timer.sql(f"{label}route_cards for one route (the review app's route page)",
+              f"SELECT * FROM {cards} WHERE route_id = 4321")
+    timer.sql(f"{label}review_queue top 100", f"SELECT * FROM {queue} LIMIT 100")
+    timer.sql(f"{label}photo_tags accuracy by SQL",
+              f"SELECT avg((human_label = predicted_class)::INTEGER) FROM {tags} "
               "WHERE human_label IS NOT NULL AND status = 'tagged'")
+
+
+def keep_and_time(timer: Timer, catalog) -> None:
+    """`report --keep`: every kept report computed and written once (the batch step
+    tag-catalog ends with on a big catalog), then read as `report NAME` reads it."""
+    started, cpu = time.perf_counter(), time.process_time()
+    for report in keep_reports(catalog):
+        timer.figures[f"keep {report.name}"] = f"{report.seconds:.3f} s wall, {report.rows:,} rows"
+        print(f"  keep {report.name:<43} {timer.figures[f'keep {report.name}']}", flush=True)
+    timer.figures["keep every kept report"] = Timer._seconds(started, cpu)
+    print(f"  {'keep every kept report':<48} {timer.figures['keep every kept report']}")
+    timer.figures["file MB with kept reports"] = round(catalog.path.stat().st_size / 1e6)
+
 
 
 def merge_million(catalog, timer: Timer, work: Path, rows: int, sizes: list[int]) -> None:
     """Export the untagged photos as tag-catalog --engine ray does, merge random results:
     an equal share of them at each batch size in ``sizes`` (results per transaction)."""
-    pending, _ = timer.step("tagging work list export", lambda: export_work(
-        catalog, MODEL, False, work))
-    import pyarrow.parquet as pq
-    shas = pq.read_table(work, columns=["sha256"]).column("sha256").to_numpy(zero_copy_only=False)
-    rng = np.random.default_rng(0)
-    summary = TagSummary(2, MODEL)
-    artifact = type("Sim", (), {"classes": CLASSES, "meta": {}})()
-    share = min(rows, pending) // len(sizes)
-
-    def merge(first: int, size: int) -> None:
-        for start in range(first, first + share, size):
-            part = shas[start:min(start + size, first + share)]
-            probabilities = rng.dirichlet([1.0] * 3, size=len(part)).astype(np.float32)
-            merge_results(catalog, summary, {"sha256": part, "probabilities": probabilities,
-                                             "reason": np.array([""] * len(part), dtype=object)},
-                          artifact, 0.5)
+    shas = untagged(catalog, timer, work)
+    share = min(rows, len(shas)) // len(sizes)
+    merge = Merger(catalog)
     for n, size in enumerate(sizes):
         timer.step(f"tagging merge of {share:,} results ({size}/txn)",
-                   lambda: merge(n * share, size))
+                   lambda: merge.run(shas[n * share:(n + 1) * share], size, merge_results))
+
+
+def merge_both_ways(catalog, timer: Timer, work: Path, rows: int, sizes: list[int]) -> None:
+    """``rows`` untagged photos' results at each size, half of them merged as before this
+    session (INSERT OR REPLACE for every batch), half as now (a plain INSERT, replacing only
+    on a conflict), batch by batch in turn so that the machine's load falls on both alike.
+    The photos are first untagged (tags from the build's simulated merge, run 2), so the
+    catalog ends as it began."""
+    with catalog.transaction() as tx:
+        tx.execute("DELETE FROM tags WHERE sha256 IN (SELECT sha256 FROM tags WHERE run_id = 2 "
+                   "AND model_id = ? LIMIT ?)", [MODEL, rows * len(sizes)])
+    shas = untagged(catalog, timer, work)
+    share = min(rows, len(shas)) // len(sizes)
+    merge = Merger(catalog)
+    for n, size in enumerate(sizes):
+        part = shas[n * share:(n + 1) * share]
+        spent = {"before": [0.0, 0.0], "now": [0.0, 0.0]}
+        for i, start in enumerate(range(0, len(part), size)):
+            way = "before" if i % 2 == 0 else "now"
+            wall, cpu = time.perf_counter(), time.process_time()
+            merge.run(part[start:start + size], size,
+                      replace_every_batch if way == "before" else merge_results)
+            spent[way][0] += time.perf_counter() - wall
+            spent[way][1] += time.process_time() - cpu
+        for way, (wall, cpu) in spent.items():
+            name = f"tagging merge {way}, {len(part) // 2:,} results ({size}/txn)"
+            timer.figures[name] = f"{wall:.3f} s wall, {cpu:.3f} s CPU"
+            print(f"  {name:<48} {timer.figures[name]}", flush=True)
+
+
+def untagged(catalog, timer: Timer, work: Path):
+    timer.step("tagging work list export", lambda: export_work(catalog, MODEL, False, work))
+    import pyarrow.parquet as pq
+    return pq.read_table(work, columns=["sha256"]).column("sha256").to_numpy(
+        zero_copy_only=False)
+
+
+class Merger:
+    """Random results for given photos, merged ``size`` per transaction by ``way``."""
+
+    def __init__(self, catalog):
+        self.catalog, self.rng = catalog, np.random.default_rng(0)
+        self.summary = TagSummary(2, MODEL)
+        self.artifact = type("Sim", (), {"classes": CLASSES, "meta": {}})()
+
+    def run(self, shas, size: int, way) -> None:
+        for start in range(0, len(shas), size):
+            part = shas[start:start + size]
+            probabilities = self.rng.dirichlet([1.0] * 3, size=len(part)).astype(np.float32)
+            way(self.catalog, self.summary, {
+                "sha256": part, "probabilities": probabilities,
+                "reason": np.array([""] * len(part), dtype=object)}, self.artifact, 0.5)
+
+
+def replace_every_batch(catalog, summary, results, artifact, threshold) -> None:
+    """The merge as it was before this session: INSERT OR REPLACE, one transaction."""
+    with catalog.transaction() as tx:
+        write_tags(tx, summary.run_id, summary.model_id, CLASSES,
+                   [Photo(str(s), "") for s in results["sha256"]],
+                   torch.from_numpy(results["probabilities"]), threshold, None, True)
 
 
 def views_of(revision: str) -> list[Report]:
@@ -221,6 +291,13 @@ def main() -> None:
     parser.add_argument("--skip-covers", action="store_true")
     parser.add_argument("--covers", action="store_true", help="with --reuse: time the covers too")
     parser.add_argument("--skip-reports", action="store_true")
+    parser.add_argument("--merge-both-ways", type=int, default=0, metavar="N",
+                        help="with --reuse: merge N untagged photos' results at each "
+                             "--merge-rows size, half as before this session (INSERT OR "
+                             "REPLACE), half as now, in turn")
+    parser.add_argument("--kept", action="store_true",
+                        help="keep the kept reports as tables (report --keep), time that "
+                             "and every report read from them")
     parser.add_argument("--memory-limit", default="",
                         help="DuckDB's memory_limit (e.g. 2GB): past it, DuckDB spills to disk")
     parser.add_argument("--out", default="", help="write the figures here as JSON")
@@ -259,8 +336,16 @@ def run(args, folder: Path) -> None:
             catalog.con.execute("CHECKPOINT")
             timer.figures["file MB after merge"] = round(
                 (folder / "catalog.duckdb").stat().st_size / 1e6)
+        if args.merge_both_ways:
+            merge_both_ways(catalog, timer, folder / "work.parquet", args.merge_both_ways,
+                            [int(n) for n in args.merge_rows.split(",")])
         if not args.skip_reports:
             time_reports(timer, reports)
+        if args.kept:
+            catalog.con.execute("CHECKPOINT")
+            keep_and_time(timer, catalog)
+            catalog.con.execute("CHECKPOINT")
+            time_reports(timer, reports, kept=True)
         if (args.covers or not args.reuse) and not args.skip_covers:
             timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
     if args.out:

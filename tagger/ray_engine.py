@@ -25,8 +25,8 @@ from cragcat.raycluster import RayCluster, import_ray, ray_cluster
 from tagger.backend import Backend, choose_backend, pick_device
 from tagger.loader import DerivativeDataset, Photo, collate_photos
 from tagger.model import load_model, photo_transform, pixels_for_model, register_model
-from tagger.tagging import (Progress, TagOptions, TagSummary, classes_of_model, finish_run,
-                            start_run, write_failures, write_tags)
+from tagger.tagging import (Progress, TagOptions, TagSummary, classes_of_model,
+                            commit_results, finish_run, start_run, write_failures, write_tags)
 
 # Results merged per catalog transaction: big enough that a commit's cost vanishes,
 # small enough that a stopped run loses little work (it is not lost: it is redone).
@@ -113,13 +113,15 @@ def merge_results(catalog, summary: TagSummary, results: dict[str, np.ndarray], 
     tagged = [Photo(str(s), "") for s in results["sha256"][~failed]]
     failures = [(Photo(str(s), ""), str(r))
                 for s, r in zip(results["sha256"][failed], results["reason"][failed])]
-    with catalog.transaction() as tx:
+    def write(tx, replace: bool) -> None:
         if tagged:
             write_tags(tx, summary.run_id, summary.model_id, list(artifact.classes), tagged,
                        torch.from_numpy(np.asarray(results["probabilities"][~failed])),
-                       threshold, getattr(artifact, "meta", {}).get("class_thresholds"))
+                       threshold, getattr(artifact, "meta", {}).get("class_thresholds"),
+                       replace)
         if failures:
             write_failures(tx, summary.run_id, summary.model_id, failures)
+    commit_results(catalog, write)
     summary.tagged += len(tagged)
     summary.failed += len(failures)
 

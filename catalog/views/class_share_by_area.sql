@@ -1,4 +1,5 @@
 -- Photos of each area (its routes' included) by the current model's class, with each class's share.
+-- kept: yes
 -- Counted per area_id over the tags table itself (not photo_tags, which is a row per photo
 -- of the whole catalog), and only then joined to the areas' names.
 WITH area_photos AS (

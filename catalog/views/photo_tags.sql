@@ -1,4 +1,5 @@
 -- One row per photo (near-duplicates included, with their canonical image's tag): human label and the current model's class, confidence, margin and probabilities.
+-- kept: yes
 -- order: sha256
 SELECT i.sha256,
        coalesce(i.cluster_id, i.sha256) AS canonical_sha256,

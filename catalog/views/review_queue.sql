@@ -1,4 +1,5 @@
 -- Photos the current model is least sure about, smallest margin between its top two classes first: a labelling queue.
+-- kept: yes
 -- Built from the current model's tags (one per canonical photo), not from photo_tags: the
 -- margins are computed once, on tags alone, before any photo is joined.
 WITH margins AS (

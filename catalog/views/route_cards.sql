@@ -1,4 +1,5 @@
 -- Every route's cover and best topo: a person's pin, else the current model's suggestion (dropped when a person rejected or excluded it), with the reasons and who chose.
+-- kept: yes
 -- order: area, route, route_id
 WITH suggested AS (
     SELECT c.route_id, c.kind, c.sha256, c.score, c.reason

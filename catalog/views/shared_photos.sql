@@ -1,4 +1,5 @@
 -- Photos (near-duplicates counted together) that appear on more than one route.
+-- kept: yes
 -- A photo is shared when its routes' smallest and largest ids differ: one cheap aggregate
 -- finds those few photos first, and only their sightings are counted and named; a
 -- canonical photo's class is its own tag's.

@@ -1,4 +1,5 @@
 -- What the catalog holds: sources, areas, routes, pages by state, images, clusters, sightings, labels and tags by class.
+-- kept: yes
 -- rows: one
 SELECT
     (SELECT count(*) FROM sources) AS sources,
