@@ -46,6 +46,7 @@ from catalog.reports import (Report, available_reports,  # noqa: E402
                              in_dependency_order, parse_report, report_query)
 from tagger.cover_catalog import choose_covers  # noqa: E402
 from tagger.ray_engine import MERGE_ROWS, export_work, merge_results  # noqa: E402
+from crawler.ingest import Examined, record_images  # noqa: E402
 from tagger.loader import Photo  # noqa: E402
 from tagger.tagging import TagSummary, write_tags  # noqa: E402
 
@@ -221,6 +222,47 @@ def merge_both_ways(catalog, timer: Timer, work: Path, rows: int, sizes: list[in
             print(f"  {name:<48} {timer.figures[name]}", flush=True)
 
 
+def ingest_both_ways(catalog, timer: Timer, commits: int, size: int = 64) -> None:
+    """A folder-import shard's image rows (``size`` new photos, as `crawl --engine ray`
+    commits one) written ``commits`` times each way, in turn: as before this session
+    (INSERT ... ON CONFLICT DO NOTHING) and as now (the held keys looked up through the
+    index, then a plain INSERT). Each in a transaction rolled back: the file is unchanged."""
+    spent = {"before": [0.0, 0.0], "now": [0.0, 0.0]}
+    for i in range(2 * commits):
+        way = "before" if i % 2 == 0 else "now"
+        rows = [(Examined(sha256=f"{i:032x}{n:032x}", size=1, format="JPEG", width=1,
+                          height=1, mode="RGB", phash=n, sharpness=1.0, extension="jpg",
+                          original=b"", derivative=b""), ("o", "d"))
+                for n in range(size)]
+        wall, cpu = time.perf_counter(), time.process_time()
+        catalog.con.execute("BEGIN TRANSACTION")
+        (conflict_clause_insert if way == "before" else record_images)(catalog.con, rows)
+        catalog.con.execute("ROLLBACK")
+        spent[way][0] += time.perf_counter() - wall
+        spent[way][1] += time.process_time() - cpu
+    for way, (wall, cpu) in spent.items():
+        name = f"ingest commit of {size} new photos {way} (per commit)"
+        timer.figures[name] = f"{wall / commits:.4f} s wall, {cpu / commits:.4f} s CPU"
+        print(f"  {name:<48} {timer.figures[name]}", flush=True)
+
+
+def conflict_clause_insert(tx, rows) -> None:
+    """crawler.ingest.record_images as it was before this session."""
+    columns = list(zip(*[(e.sha256, e.size, e.format, e.width, e.height, e.mode, e.phash,
+                          p[0], p[1], e.sharpness) for e, p in rows]))
+    tx.execute(
+        """INSERT INTO images (sha256, bytes, format, width, height, mode, phash, cluster_id,
+                               is_canonical, original_path, derivative_path, sharpness)
+           SELECT sha256, bytes, format, width, height, mode, phash, sha256, TRUE,
+                  original_path, derivative_path, sharpness FROM
+             (SELECT unnest(?) AS sha256, unnest(?::BIGINT[]) AS bytes, unnest(?) AS format,
+                     unnest(?::INTEGER[]) AS width, unnest(?::INTEGER[]) AS height,
+                     unnest(?) AS mode, unnest(?::UBIGINT[]) AS phash,
+                     unnest(?) AS original_path, unnest(?) AS derivative_path,
+                     unnest(?::DOUBLE[]) AS sharpness)
+           ON CONFLICT DO NOTHING RETURNING sha256""", [list(c) for c in columns]).fetchall()
+
+
 def untagged(catalog, timer: Timer, work: Path):
     timer.step("tagging work list export", lambda: export_work(catalog, MODEL, False, work))
     import pyarrow.parquet as pq
@@ -295,6 +337,9 @@ def main() -> None:
                         help="with --reuse: merge N untagged photos' results at each "
                              "--merge-rows size, half as before this session (INSERT OR "
                              "REPLACE), half as now, in turn")
+    parser.add_argument("--ingest-both-ways", type=int, default=0, metavar="N",
+                        help="N commits of a 64-photo shard's image rows, each way: with "
+                             "the conflict clause as before this session, and as now")
     parser.add_argument("--kept", action="store_true",
                         help="keep the kept reports as tables (report --keep), time that "
                              "and every report read from them")
@@ -336,6 +381,8 @@ def run(args, folder: Path) -> None:
             catalog.con.execute("CHECKPOINT")
             timer.figures["file MB after merge"] = round(
                 (folder / "catalog.duckdb").stat().st_size / 1e6)
+        if args.ingest_both_ways:
+            ingest_both_ways(catalog, timer, args.ingest_both_ways)
         if args.merge_both_ways:
             merge_both_ways(catalog, timer, folder / "work.parquet", args.merge_both_ways,
                             [int(n) for n in args.merge_rows.split(",")])
