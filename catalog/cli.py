@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as QueryTimeout
 from pathlib import Path
@@ -22,6 +23,9 @@ from catalog.reports import Report, available_reports, report_query
 from cragcat.command import Run, stage_options
 from cragcat.console import printable
 from cragcat.errors import CragcatError, UsageError
+
+
+SLOW_REPORT_S = 2.0  # a live report slower than this says how to keep it
 
 
 class ReportQueryError(CragcatError):
@@ -206,12 +210,17 @@ def _show_view(run: Run, name: str | None, fmt: str | None, limit: int | None,
     report = reports[name]
     if out:
         return _write_file(run, report, limit, fmt, out)
+    started = time.perf_counter()
     with open_configured_catalog(run.settings, read_only=True) as catalog:
         kept = current_kept_table(catalog.con, report)
         columns, rows, types = _bounded(catalog.con, report_query(report, limit, kept),
                                         limit, run.settings["report.timeout"])
     title = report.description + (" (kept copy, current)" if kept else "")
     _emit(run, columns, rows, types, fmt or "table", report.single_row, title)
+    seconds = time.perf_counter() - started
+    if report.kept and not kept and seconds > SLOW_REPORT_S and fmt in (None, "table"):
+        run.console.info(f"computed live in {seconds:.1f} s; report --keep keeps the big "
+                         "reports as tables, answered at once until the catalog changes")
 
 
 def _write_file(run: Run, query: str | Report, limit: int | None, fmt: str | None,
