@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -395,6 +396,8 @@ def run(args, folder: Path) -> None:
             time_reports(timer, reports, kept=True)
         if (args.covers or not args.reuse) and not args.skip_covers:
             timer.step("cover choice for all routes", lambda: choose_covers(catalog, MODEL))
+    timer.figures["peak RSS MB"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(f"  peak RSS: {timer.figures['peak RSS MB']} MB", flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(timer.figures, indent=1))
 
