@@ -324,7 +324,7 @@ def main() -> None:
     parser.add_argument("--sightings", type=int, default=12_000_000)
     parser.add_argument("--routes", type=int, default=300_000)
     parser.add_argument("--merge", type=int, default=1_000_000)
-    parser.add_argument("--merge-rows", default=f"1024,{MERGE_ROWS}",
+    parser.add_argument("--merge-rows", default=f"{MERGE_ROWS},8192",
                         help="results per transaction, each given an equal share")
     parser.add_argument("--work", default="/tmp")
     parser.add_argument("--keep", default="", help="build the catalog in this folder and keep it")

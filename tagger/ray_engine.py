@@ -30,9 +30,9 @@ from tagger.tagging import (Progress, TagOptions, TagSummary, classes_of_model,
 
 # Results merged per catalog transaction: big enough that a commit's cost vanishes,
 # small enough that a stopped run loses little work (it is not lost: it is redone).
-# Into a 1M-photo catalog 8192 merge ~3.5x as many results per CPU-second as 1024
-# did (bench/catalog_at_scale.py); 8192 are about a second of a 170-core cluster's work.
-MERGE_ROWS = 8192
+# Inserted without a conflict clause, 1024 merge ~2x as many results per CPU-second
+# as 8192 into a 10M-photo catalog (bench/catalog_at_scale.py --merge-both-ways).
+MERGE_ROWS = 1024
 
 UNTAGGED_SQL = """SELECT i.sha256, i.derivative_path FROM images i
                   WHERE i.is_canonical AND NOT EXISTS
