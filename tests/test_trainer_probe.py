@@ -62,7 +62,7 @@ def three_sources(tmp_path_factory):
 def test_three_sources_calibrate_out_of_fold_and_the_artifact_is_one_model(three_sources):
     figures = three_sources
     assert figures["head"] == "probe" and figures["calibration"] == \
-        "out-of-fold by source (3 sources)"
+        "out-of-fold by source (3 sources, each weighted alike)"
     assert figures["test_accuracy"] >= 2 / 3  # drawn classes, pretrained features
     metrics = json.loads((Path(figures["out_dir"]) / "metrics.json").read_text())
     assert metrics["calibration"] == figures["calibration"]

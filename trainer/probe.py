@@ -93,19 +93,25 @@ def out_of_fold(x: torch.Tensor, y: torch.Tensor, groups: list[str], num_classes
     return logits
 
 
-def fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
-    """The temperature (0.3-5) that gives the held-out logits the lowest loss."""
+def fit_temperature(logits: torch.Tensor, y: torch.Tensor,
+                    weights: torch.Tensor | None = None) -> float:
+    """The temperature (0.3-5) that gives the held-out logits the lowest (weighted) loss."""
+    w = torch.ones(len(y)) if weights is None else weights
     grid = torch.linspace(0.3, 5.0, 48)
-    losses = [nn.functional.cross_entropy(logits / t, y) for t in grid]
+    losses = [(nn.functional.cross_entropy(logits / t, y, reduction="none") * w).sum()
+              for t in grid]
     return float(grid[int(torch.stack(losses).argmin())])
 
 
 def class_thresholds(probs: torch.Tensor, y: torch.Tensor, precision: float,
-                     floor: float | None = None) -> list[float]:
-    """Per class, the lowest threshold whose tags of that class reach ``precision``,
-    walking down from the surest (1.0 where none does: the class is never tagged sure).
-    With a ``floor``, a class whose tags all reach it down to the floor gets the floor
-    (a few sure photos say nothing against a lower threshold), and none goes under it."""
+                     floor: float | None = None,
+                     weights: torch.Tensor | None = None) -> list[float]:
+    """Per class, the lowest threshold whose tags of that class reach ``precision``
+    (weighted by ``weights``), walking down from the surest (1.0 where none does: the
+    class is never tagged sure). With a ``floor``, a class whose tags all reach it down
+    to the floor gets the floor (a few sure photos say nothing against a lower
+    threshold), and none goes under it."""
+    w = torch.ones(len(y)) if weights is None else weights
     top, conf = probs.argmax(1), probs.max(1).values
     found = []
     for c in range(probs.shape[1]):
@@ -115,9 +121,19 @@ def class_thresholds(probs: torch.Tensor, y: torch.Tensor, precision: float,
             if floor is not None and t < floor:
                 break
             tagged = mine & (conf >= t)
-            if float((y[tagged] == c).float().mean()) < precision:
+            if float(((y[tagged] == c).float() * w[tagged]).sum() / w[tagged].sum()) < precision:
                 broke = True
                 break
             chosen = t
         found.append(chosen if floor is None else floor if not broke else max(floor, chosen))
     return found
+
+
+def source_weights(groups: list[str]) -> torch.Tensor:
+    """1 / (photos of its source) per photo: every source counts the same in calibration,
+    so one big source unlike the rest (a sample site, a bulk import) does not set the
+    temperature and thresholds for all."""
+    counts: dict[str, int] = {}
+    for g in groups:
+        counts[g] = counts.get(g, 0) + 1
+    return torch.tensor([1.0 / counts[g] for g in groups])
