@@ -77,6 +77,7 @@ class Calibration:
     """What the head was fitted on and how its probabilities were calibrated."""
 
     head: tuple[torch.Tensor, torch.Tensor]  # temperature folded in
+    fitted: torch.Tensor  # the rows (photos) the head was fitted on
     how: str
     photos: int
     logits: torch.Tensor  # the calibration photos' logits, temperature applied
@@ -105,7 +106,7 @@ def calibrate(features: Features, sources: dict[str, str], config: TrainOptions)
         logits, targets = head_logits(head, features.x[held, 0]), features.y[held]
     temperature = fit_temperature(logits, targets, weights)
     weight, bias = _fit(features, fitted, n, config.seed)
-    return Calibration((weight / temperature, bias / temperature), how, len(targets),
+    return Calibration((weight / temperature, bias / temperature), fitted, how, len(targets),
                        logits / temperature, targets, temperature, weights)
 
 
@@ -175,9 +176,8 @@ def put_head(model, num_classes: int, head: tuple[torch.Tensor, torch.Tensor]) -
 
 def _epoch_figures(features: Features, cal: Calibration, seconds: float) -> dict:
     """The head's fit as one train_epochs row: train rows, then the calibration photos."""
-    fitted = features.rows("train", "val") if cal.how.startswith("out") else features.rows("train")
-    train_logits = head_logits(cal.head, features.x[fitted, 0])
-    train = score(train_logits, features.y[fitted], ["_"] * train_logits.shape[1])
+    train_logits = head_logits(cal.head, features.x[cal.fitted, 0])
+    train = score(train_logits, features.y[cal.fitted], ["_"] * train_logits.shape[1])
     val = score(cal.logits, cal.targets, ["_"] * cal.logits.shape[1])
     return {"epoch": 1, "train_loss": train.loss, "train_accuracy": train.accuracy,
             "val_loss": val.loss, "val_accuracy": val.accuracy, "lr": None,
