@@ -235,7 +235,8 @@ def _warn_without_guard(console, config: TrainOptions, figures: dict) -> None:
     """Say so when the glory guard is on but the calibration photos could not set it:
     measured on unseen sources, such a model tagged real butt-shots glory (RESULTS.md)."""
     evidence = figures["glory_guard_evidence"]
-    if not config.glory_guard or figures["glory_guard"] is not None or \
+    guard = figures.get("glory_guard", figures["class_thresholds"].get(GLORY))
+    if not config.glory_guard or guard is not None or \
             BUTT not in config.classes or GLORY not in config.classes:
         return
     where = ("the validation split" if not figures.get("calibration", "").startswith("out")
