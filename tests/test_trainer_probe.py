@@ -66,6 +66,8 @@ def test_three_sources_calibrate_out_of_fold_and_the_artifact_is_one_model(three
     assert figures["test_accuracy"] >= 2 / 3  # drawn classes, pretrained features
     metrics = json.loads((Path(figures["out_dir"]) / "metrics.json").read_text())
     assert metrics["calibration"] == figures["calibration"]
+    for name in ("curves.png", "confusion.png", "threshold.png", "misclassified/index.html"):
+        assert (Path(figures["out_dir"]) / name).is_file()
     assert metrics["calibration_photos"] == 27  # train + val: 30 photos less the test split
     artifact = load_artifact(figures["artifact"])
     assert artifact.meta["head"] == "probe" and artifact.image_size == 48

@@ -32,7 +32,7 @@ from trainer.architecture import PROBE_SCALE, head_module
 from trainer.artifact import save_artifact
 from trainer.data import decode_all
 from trainer.evaluate import choose_threshold, coverage_at, guard_evidence, guard_threshold, score
-from trainer.outputs import plot_confusion, plot_threshold, write_misclassified
+from trainer.outputs import plot_confusion, plot_curves, plot_threshold, write_misclassified
 from trainer.probe import (class_thresholds, extract_features, fit_head, fit_temperature,
                            head_logits, out_of_fold, source_weights)
 from trainer.settings import TrainOptions
@@ -156,6 +156,7 @@ def train_probe(catalog, config: TrainOptions, console, setup, record, meta: dic
     metrics = _metrics(scores, cal, logits, features.y[test], shared, per_class, guard, config,
                        extracted - started, time.perf_counter() - extracted)
     _write_outputs(out_dir, features, test, logits, scores, cal, shared, config)
+    plot_curves([epoch], out_dir / "curves.png")  # one point: the head's fit
     put_head(model, len(config.classes), cal.head)
     artifact = out_dir / "model.safetensors"
     model_id = save_artifact(artifact, model.cpu(), dict(
