@@ -315,7 +315,7 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
                              "reached_target": threshold.reached_target,
                              "test": coverage_at(logits.softmax(1), targets, threshold.value)},
                "class_thresholds": class_thresholds, "glory_guard": class_thresholds.get(GLORY),
-            "glory_guard_evidence": evidence}
+               "glory_guard_evidence": evidence}
     _write_outputs(out_dir, result, test, threshold, batches["test"], logits, targets, indices,
                    classes)
     artifact = out_dir / ARTIFACT_NAME
