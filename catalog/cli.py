@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as QueryTimeout
 from pathlib import Path
@@ -15,12 +16,16 @@ import click
 import duckdb
 
 from catalog.connection import open_configured_catalog
+from catalog.kept import current_kept_table, keep_reports
 from catalog.csvsafe import neutralise
 from catalog.outfile import FORMATS, format_of, write_query
-from catalog.reports import available_reports
+from catalog.reports import Report, available_reports, report_query
 from cragcat.command import Run, stage_options
 from cragcat.console import printable
 from cragcat.errors import CragcatError, UsageError
+
+
+SLOW_REPORT_S = 2.0  # a live report slower than this says how to keep it
 
 
 class ReportQueryError(CragcatError):
@@ -32,10 +37,28 @@ def _list_reports(run: Run) -> None:
     if run.console.json_mode:
         print(json.dumps({n: r.description for n, r in reports.items()}))
         return
-    run.console.table(["report", "what it shows"],
-                      [(n, r.description) for n, r in reports.items()], title="Reports")
+    run.console.table(["report", "what it shows", "kept"],
+                      [(n, r.description, "yes" if r.kept else "")
+                       for n, r in reports.items()], title="Reports")
     run.console.info("[green]next:[/] report NAME (add --format csv|json), "
-                     "or report --sql \"SELECT ...\"")
+                     "or report --sql \"SELECT ...\"; report --keep keeps the 'kept' "
+                     "ones as tables (a big catalog's reports then answer at once)")
+
+
+def _keep(run: Run, name: str | None) -> None:
+    """Compute the kept reports (or one) and write them to their tables."""
+    reports = available_reports()
+    if name and not (name in reports and reports[name].kept):
+        raise UsageError(f"'{name}' is not a kept report; kept: "
+                         + ", ".join(n for n, r in reports.items() if r.kept))
+    with open_configured_catalog(run.settings) as catalog:
+        kept = keep_reports(catalog, [name] if name else None)
+    run.console.table(["report", "rows", "seconds"],
+                      [(k.name, k.rows, round(k.seconds, 2)) for k in kept],
+                      title="Reports kept")
+    run.console.done("reports kept", {"reports": len(kept)}, next_steps=[
+        "report NAME reads its kept table until the catalog next changes; "
+        "tag-catalog keeps them again on a catalog of report.keep_from photos"])
 
 
 def _fetch(run: Run, sql: str, limit: int | None) -> tuple[list[str], list[tuple], list[str]]:
@@ -139,8 +162,11 @@ def report_command(drawings: Mapping[str, Drawing] | None = None) -> click.Comma
                   help="Write the report to this file (parquet, csv or json, through "
                        "DuckDB's COPY); report sheet: the folder for the contact sheet.")
     @click.option("--area", default=None, help="report sheet: only this area's page.")
+    @click.option("--keep", is_flag=True,
+                  help="Keep the kept reports (or NAME) as tables in the catalog, so "
+                       "that they answer at once until the catalog next changes.")
     @stage_options("report.timeout")
-    def report(run: Run, name, list_reports, sql, fmt, limit, out, area):
+    def report(run: Run, name, list_reports, sql, fmt, limit, out, area, keep):
         """Show a named report of the catalog, or run read-only SQL.
 
         \b
@@ -158,6 +184,8 @@ def report_command(drawings: Mapping[str, Drawing] | None = None) -> click.Comma
             raise UsageError(f"--area belongs to {owners}")
         if list_reports:
             return _list_reports(run)
+        if keep:
+            return _keep(run, name)
         if fmt == "parquet" and not out:
             raise UsageError("Parquet is a file: add --out FILE.parquet")
         if sql and name:
@@ -179,22 +207,34 @@ def _show_view(run: Run, name: str | None, fmt: str | None, limit: int | None,
     if name not in reports:
         raise UsageError(f"no report named '{name}'; report --list shows them: "
                          + ", ".join(reports))
+    report = reports[name]
     if out:
-        return _write_file(run, f"SELECT * FROM {name}", limit, fmt, out)
-    columns, rows, types = _fetch(run, f"SELECT * FROM {name}", limit)
-    _emit(run, columns, rows, types, fmt or "table", reports[name].single_row,
-          reports[name].description)
+        return _write_file(run, report, limit, fmt, out)
+    started = time.perf_counter()
+    with open_configured_catalog(run.settings, read_only=True) as catalog:
+        kept = current_kept_table(catalog.con, report)
+        columns, rows, types = _bounded(catalog.con, report_query(report, limit, kept),
+                                        limit, run.settings["report.timeout"])
+    title = report.description + (" (kept copy, current)" if kept else "")
+    _emit(run, columns, rows, types, fmt or "table", report.single_row, title)
+    seconds = time.perf_counter() - started
+    if report.kept and not kept and seconds > SLOW_REPORT_S and fmt in (None, "table"):
+        run.console.info(f"computed live in {seconds:.1f} s; report --keep keeps the big "
+                         "reports as tables, answered at once until the catalog changes")
 
 
-def _write_file(run: Run, sql: str, limit: int | None, fmt: str | None, out: Path) -> None:
-    """The query's rows into a file through DuckDB's COPY, types kept."""
+def _write_file(run: Run, query: str | Report, limit: int | None, fmt: str | None,
+                out: Path) -> None:
+    """The query's (or report's) rows into a file through DuckDB's COPY, types kept."""
     if fmt == "table":
         raise UsageError("--out writes parquet, csv or json, not a table")
     fmt = format_of(out, fmt)
-    if limit:
-        sql = f"SELECT * FROM ({sql}) LIMIT {int(limit)}"
     open_configured_catalog(run.settings).close()  # create and migrate a new catalog first
     with open_configured_catalog(run.settings, read_only=True) as catalog:
+        sql = query if isinstance(query, str) else \
+            report_query(query, kept=current_kept_table(catalog.con, query))
+        if limit:
+            sql = f"SELECT * FROM ({sql}) LIMIT {int(limit)}"
         try:
             rows = write_query(catalog.con, sql, None, fmt, out)
         except duckdb.Error as exc:

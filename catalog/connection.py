@@ -77,13 +77,18 @@ class Catalog:
 
     # -- the one write path -------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """BEGIN ... COMMIT around a block; ROLLBACK when it raises."""
+    def transaction(self, changes: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """BEGIN ... COMMIT around a block; ROLLBACK when it raises. Each transaction
+        counts one change of the catalog (``catalog_changes``: a kept report is current
+        while the count is the one it was kept at, catalog.kept); one that changes no
+        data (views, kept reports) passes ``changes=False``."""
         if self.read_only:
             raise CatalogError(f"catalog {self.path} was opened read-only")
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
+            if changes:
+                self.con.execute("UPDATE catalog_changes SET generation = generation + 1")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
@@ -249,8 +254,8 @@ def _migrate(catalog: Catalog) -> None:
     con.execute("INSERT OR IGNORE INTO cragcat_meta VALUES ('app', ?)", [APP_NAME])
     applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     fresh = [m for m in migrations() if m[0] not in applied]
-    for version, name, sql in fresh:
-        with catalog.transaction() as tx:
+    for version, name, sql in fresh:  # catalog_changes may not exist yet: counted below
+        with catalog.transaction(changes=False) as tx:
             tx.execute(sql)
             tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                        [version, name])
@@ -258,5 +263,5 @@ def _migrate(catalog: Catalog) -> None:
         with catalog.transaction() as tx:
             tx.execute(resources.files("catalog").joinpath("schema_comments.sql")
                        .read_text(encoding="utf-8"))
-    with catalog.transaction() as tx:
+    with catalog.transaction(changes=False) as tx:
         create_report_views(tx)

@@ -4,6 +4,11 @@ A view file starts with comment lines that describe it::
 
     -- A one-line description shown by `report --list`.
     -- rows: one            (optional: the report is a single row; JSON gives an object)
+    -- order: margin, sha256  (optional: the order `report NAME` shows its rows in)
+    -- kept: yes            (optional: `report --keep` keeps its rows as a table, catalog.kept)
+
+A view over every photo leaves its order to the report (``-- order:``): a
+query that filters it or takes a few rows then never sorts ten million rows.
 
 Views are (re)created every time the catalog is opened for writing, so a new
 or changed report reaches old catalogs without a migration. A view may select
@@ -17,6 +22,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 import hashlib
+from functools import cache
 from importlib import resources
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -28,6 +34,8 @@ class Report:
     description: str
     sql: str
     single_row: bool = False
+    order: str = ""
+    kept: bool = False
 
 
 def available_reports() -> dict[str, Report]:
@@ -38,15 +46,28 @@ def available_reports() -> dict[str, Report]:
         name = entry.name[:-4]
         if not _NAME.match(name):
             raise RuntimeError(f"report view file {entry.name} has a bad name")
-        reports[name] = _parse(name, entry.read_text(encoding="utf-8"))
+        reports[name] = parse_report(name, entry.read_text(encoding="utf-8"))
     return reports
 
 
-def _parse(name: str, text: str) -> Report:
+def parse_report(name: str, text: str) -> Report:
     header = [line[2:].strip() for line in text.splitlines() if line.startswith("--")]
     description = header[0] if header else name
     single = any(line.lower() == "rows: one" for line in header)
-    return Report(name, description, text, single)
+    order = next((line[len("order:"):].strip() for line in header
+                  if line.lower().startswith("order:")), "")
+    kept = any(line.lower() == "kept: yes" for line in header)
+    return Report(name, description, text, single, order, kept)
+
+
+def report_query(report: Report, limit: int | None = None, kept: str | None = None) -> str:
+    """The query `report NAME [--limit N]` runs: the view in its report order, the limit
+    in the SQL so that DuckDB keeps the first N rows instead of sorting them all.
+    ``kept`` names the report's current kept table (catalog.kept), already in order."""
+    sql = f"SELECT * FROM {kept or report.name}"
+    if report.order and not kept:
+        sql += f" ORDER BY {report.order}"
+    return sql + (f" LIMIT {int(limit)}" if limit else "")
 
 
 def in_dependency_order(reports: dict[str, Report]) -> list[Report]:
@@ -73,8 +94,7 @@ def create_report_views(con, temporary: bool = False) -> None:
     A stored view gets its description line as its comment (DESCRIBE, DBeaver)."""
     reports = in_dependency_order(available_reports())
     glossary = _column_glossary_text()
-    digest = hashlib.sha256("\0".join([f"{r.name}\0{r.sql}" for r in reports] + [glossary])
-                            .encode()).hexdigest()
+    digest = views_digest()
     # fetchall, not fetchone: a half-read result would block the connection's next query
     stored = con.execute("SELECT value FROM cragcat_meta WHERE key = 'views'").fetchall()
     if stored and stored[0][0] == digest:
@@ -88,6 +108,14 @@ def create_report_views(con, temporary: bool = False) -> None:
     if not temporary:
         comment_view_columns(con, tomllib.loads(glossary))
         con.execute("INSERT OR REPLACE INTO cragcat_meta VALUES ('views', ?)", [digest])
+
+
+@cache
+def views_digest() -> str:
+    """One hash of every view's SQL and the column glossary: which views made a file's."""
+    reports = in_dependency_order(available_reports())
+    return hashlib.sha256("\0".join([f"{r.name}\0{r.sql}" for r in reports]
+                                     + [_column_glossary_text()]).encode()).hexdigest()
 
 
 def _column_glossary_text() -> str:

@@ -253,3 +253,14 @@ COMMENT ON COLUMN label_history.origin IS 'Where it came from: review, folder, c
 COMMENT ON COLUMN label_history.reviewer IS 'Who gave it.';
 COMMENT ON COLUMN label_history.undoes IS 'label_history.history_id of the row this one undoes.';
 COMMENT ON COLUMN label_history.created_at IS 'When it was given.';
+
+COMMENT ON TABLE catalog_changes IS 'One row: how many write transactions the catalog has seen. A kept report is current while this is the count it was kept at.';
+COMMENT ON COLUMN catalog_changes.generation IS 'The count, bumped by every transaction that writes data.';
+
+COMMENT ON TABLE kept_reports IS 'Reports kept as tables in the schema kept (report --keep, and tag-catalog on big catalogs): which, when, and whether still current.';
+COMMENT ON COLUMN kept_reports.name IS 'The report (kept.NAME holds its rows in report order).';
+COMMENT ON COLUMN kept_reports.generation IS 'catalog_changes.generation when it was kept: current while equal.';
+COMMENT ON COLUMN kept_reports.views IS 'Digest of the report views that computed it: a cragcat with other views computes live.';
+COMMENT ON COLUMN kept_reports.rows IS 'Rows kept.';
+COMMENT ON COLUMN kept_reports.compute_seconds IS 'Seconds it took to compute and write them.';
+COMMENT ON COLUMN kept_reports.kept_at IS 'When it was kept.';

@@ -105,14 +105,17 @@ def tag(catalog: PathLike, model: PathLike | None = None,
 
 def report(catalog: PathLike, name: str) -> list[dict[str, Any]]:
     """The rows of the named report (``api.report(path, "summary")``; see `report --list`)."""
-    from catalog.reports import available_reports
+    from catalog.kept import current_kept_table
+    from catalog.reports import available_reports, report_query
     from cragcat.errors import UsageError
 
-    if name not in available_reports():
-        raise UsageError(f"no report named '{name}'; known: {', '.join(available_reports())}")
+    reports = available_reports()
+    if name not in reports:
+        raise UsageError(f"no report named '{name}'; known: {', '.join(reports)}")
     _open_catalog(catalog).close()  # a new file is created and migrated first
     with _open_catalog(catalog, read_only=True) as opened:
-        return opened.query_dicts(f"SELECT * FROM {name}")
+        kept = current_kept_table(opened.con, reports[name])
+        return opened.query_dicts(report_query(reports[name], kept=kept))
 
 
 def predict(paths: Iterable[PathLike], model: PathLike) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from catalog.keys import new_rows
+
 
 @dataclass(frozen=True)
 class FrontierItem:
@@ -45,11 +47,6 @@ def _columns(rows: Sequence[tuple]) -> list[list]:
     return [list(column) for column in zip(*rows)]
 
 
-def _first_per_url(rows: Sequence[tuple]) -> list[tuple]:
-    """One row per URL (the first): a statement may not insert a key twice."""
-    return list({row[0]: row for row in reversed(rows)}.values())[::-1]
-
-
 class Frontier:
     """The frontier rows of one source, written in the caller's transactions."""
 
@@ -66,7 +63,10 @@ class Frontier:
         """Queue (url, kind, depth, discovered_from, context) rows; return the new URLs."""
         if not rows:
             return set()
-        urls, kinds, depths, sources, contexts = _columns(_first_per_url(rows))
+        rows = new_rows(tx, "pages", "url", list(rows))
+        if not rows:
+            return set()
+        urls, kinds, depths, sources, contexts = _columns(rows)
         contexts = [json.dumps(c) if c else None for c in contexts]
         inserted = tx.execute(
             """INSERT INTO pages (url, source_id, kind, state, depth, discovered_from, context)
@@ -74,7 +74,7 @@ class Frontier:
                  (SELECT unnest(?) AS url, unnest(?) AS kind, unnest(?::INTEGER[]) AS depth,
                          unnest(?::VARCHAR[]) AS discovered_from,
                          unnest(?::VARCHAR[]) AS context)
-               ON CONFLICT DO NOTHING RETURNING url""",
+               RETURNING url""",
             [self.source_id, urls, kinds, depths, sources, contexts]).fetchall()
         return {row[0] for row in inserted}
 
@@ -88,13 +88,16 @@ class Frontier:
         """(url, kind, reason, depth, discovered_from) rows; return the URLs recorded."""
         if not rows:
             return set()
-        urls, kinds, reasons, depths, sources = _columns(_first_per_url(rows))
+        rows = new_rows(tx, "pages", "url", list(rows))
+        if not rows:
+            return set()
+        urls, kinds, reasons, depths, sources = _columns(rows)
         inserted = tx.execute(
             """INSERT INTO pages (url, source_id, kind, state, reason, depth, discovered_from)
                SELECT url, ?, kind, 'skipped', reason, depth, discovered_from FROM
                  (SELECT unnest(?) AS url, unnest(?) AS kind, unnest(?) AS reason,
                          unnest(?::INTEGER[]) AS depth, unnest(?::VARCHAR[]) AS discovered_from)
-               ON CONFLICT DO NOTHING RETURNING url""",
+               RETURNING url""",
             [self.source_id, urls, kinds, reasons, depths, sources]).fetchall()
         return {row[0] for row in inserted}
 

@@ -33,6 +33,7 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageOps
 
+from catalog.keys import new_rows
 from catalog.store import (DERIVATIVE_QUALITY, DERIVATIVE_SHORT_SIDE, derivative_path,
                            original_path)
 from crawler import signature
@@ -319,11 +320,13 @@ def examine_and_store(data: bytes, content_type: str | None, max_pixels: int,
 # -- 3. record ------------------------------------------------------------------
 
 def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
-    """Insert image rows in one statement; return the SHA-256s that were new."""
-    if not rows:
+    """Insert the rows of images not in the catalog yet, in one statement; return their
+    SHA-256s (the new ones)."""
+    columns = new_rows(tx, "images", "sha256", [
+        (e.sha256, e.size, e.format, e.width, e.height, e.mode, e.phash, p[0], p[1],
+         e.sharpness) for e, p in rows])
+    if not columns:
         return set()
-    columns = list(zip(*[(e.sha256, e.size, e.format, e.width, e.height, e.mode, e.phash,
-                          p[0], p[1], e.sharpness) for e, p in rows]))
     inserted = tx.execute(
         """INSERT INTO images (sha256, bytes, format, width, height, mode, phash, cluster_id,
                                is_canonical, original_path, derivative_path, sharpness)
@@ -334,5 +337,5 @@ def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
                      unnest(?) AS mode, unnest(?::UBIGINT[]) AS phash,
                      unnest(?) AS original_path, unnest(?) AS derivative_path,
                      unnest(?::DOUBLE[]) AS sharpness)
-           ON CONFLICT DO NOTHING RETURNING sha256""", [list(c) for c in columns]).fetchall()
+           RETURNING sha256""", [list(c) for c in zip(*columns)]).fetchall()
     return {row[0] for row in inserted}

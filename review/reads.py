@@ -8,6 +8,8 @@ from pathlib import Path
 
 from catalog import Catalog
 from catalog.classes import CLASSES, OTHER
+from catalog.kept import current_kept_table
+from catalog.reports import available_reports
 from catalog.store import derivative_path, original_path
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -88,8 +90,11 @@ def photo_file(catalog: Catalog, sha256: str, original: bool) -> Path | None:
 
 def areas(catalog: Catalog) -> list[dict]:
     """Areas with their routes' cards (cover and topo as route_cards shows them)."""
+    # its kept copy while current: every route's card is seconds of work at millions of photos
+    source = current_kept_table(catalog.con, available_reports()["route_cards"])
     cards = catalog.query_dicts(
-        "SELECT c.*, r.area_id FROM route_cards c JOIN routes r USING (route_id)")
+        f"SELECT c.*, r.area_id FROM {source or 'route_cards'} c JOIN routes r USING (route_id) "
+        "ORDER BY c.route, c.route_id")  # the view leaves its order to its readers
     if not cards:   # no model yet: the routes without covers
         cards = catalog.query_dicts(
             "SELECT r.route_id, r.name AS route, r.grade, r.area_id, NULL AS cover_sha256, "

@@ -279,9 +279,11 @@ def choose_route_covers(routes: list[Route], photos: dict[int, list[Candidate]],
         order = sorted(siblings, key=lambda r: choosing_order(r, options[r.route_id]))
         used: set[str] = set()
         for route in order:
+            # why there is none, only where there is none (the costly part of a big catalog)
+            empty = "" if options[route.route_id] else no_candidate_reason(
+                photos.get(route.route_id, []), "glory-shot", safety)
             choice = pick_avoiding(
-                options[route.route_id], used,
-                no_candidate_reason(photos.get(route.route_id, []), "glory-shot", safety),
+                options[route.route_id], used, empty,
                 "shares a near-duplicate cluster with a sibling route's cover "
                 "(no other glory-shot)")
             chosen[route.route_id] = choice
@@ -300,22 +302,17 @@ def choose_route_topos(routes: list[Route], photos: dict[int, list[Candidate]],
     chosen = {}
     for route in routes:
         options = ranked(photos.get(route.route_id, []), is_topo_candidate, topo_score)
-        chosen[route.route_id] = pick_avoiding(
-            options, set(), no_candidate_reason(photos.get(route.route_id, []), "topo"), "",
-            topo_reason)
+        empty = "" if options else no_candidate_reason(photos.get(route.route_id, []), "topo")
+        chosen[route.route_id] = pick_avoiding(options, set(), empty, "", topo_reason)
     return chosen
 
 
-def subtree_routes(area_ids: list[int], parents: dict[int, int | None],
-                   routes: list[Route]) -> dict[int, list[Route]]:
-    """Every area's routes, those of its sub-areas included."""
-    found: dict[int, list[Route]] = {a: [] for a in area_ids}
-    for route in routes:
-        area, seen = route.area_id, set()
-        while area is not None and area in found and area not in seen:
-            found[area].append(route)
-            seen.add(area)
-            area = parents.get(area)
+def ancestors(area: int | None, parents: dict[int, int | None]) -> list[int]:
+    """The area and every area above it (those ``parents`` knows; a cycle ends the walk)."""
+    found: list[int] = []
+    while area is not None and area in parents and area not in found:
+        found.append(area)
+        area = parents.get(area)
     return found
 
 
@@ -327,24 +324,73 @@ def area_depths(parents: dict[int, int | None]) -> dict[int, int]:
     return {a: depth(a) for a in parents}
 
 
+class AreaOptions:
+    """Each area's glory-shots over the routes of its subtree, fed a route at a time, so
+    that a catalog's candidates never need to be in memory at once.
+
+    An area's cover is its best glory-shot whose cluster none of its own routes' covers
+    and sub-areas' covers use; those are at most ``routes + sub-areas`` clusters, so
+    the best photo of that many clusters plus one is all an area keeps. A photo seen
+    on several routes counts with its best score, the first route in ``routes`` order
+    winning a tie, as when all candidates are ranked together."""
+
+    def __init__(self, parents: dict[int, int | None], routes: list[Route],
+                 safety: CoverSafety = CoverSafety()):
+        self.parents, self.safety = parents, safety
+        self.position = {r.route_id: i for i, r in reversed(list(enumerate(routes)))}
+        self.own_routes: dict[int, list[Route]] = defaultdict(list)
+        self.subtree_size: Counter = Counter()
+        for route in routes:
+            self.own_routes[route.area_id].append(route)
+            self.subtree_size.update(ancestors(route.area_id, parents))
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for area, parent in parents.items():
+            self.children[parent].append(area)
+        self.keep = {a: len(self.own_routes[a]) + len(self.children[a]) + 1 for a in parents}
+        self.best: dict[int, dict[str, tuple[tuple, Candidate]]] = defaultdict(dict)
+
+    def add(self, route: Route, photos: list[Candidate]) -> None:
+        """One route's photos into the options of its area and every area above it."""
+        eligible = [(score_key, c) for c in photos
+                    if is_cover_candidate(c, self.safety)
+                    for score_key in [(-cover_score(c), c.sha256,
+                                       self.position[route.route_id])]]
+        for area in ancestors(route.area_id, self.parents) if eligible else ():
+            best = self.best[area]
+            for key, c in eligible:
+                if c.cluster_id not in best or key < best[c.cluster_id][0]:
+                    best[c.cluster_id] = (key, c)
+            if len(best) > 2 * self.keep[area]:
+                self.best[area] = dict(sorted(best.items(), key=lambda kv: kv[1][0])
+                                       [:self.keep[area]])
+
+    def choose(self, route_covers: dict[int, Choice]) -> dict[int, Choice]:
+        """Every area's cover, deepest areas first, avoiding the clusters of its own
+        routes' covers and its sub-areas' covers where it can."""
+        depths = area_depths(self.parents)
+        chosen: dict[int, Choice] = {}
+        for area in sorted(self.parents, key=lambda a: (-depths[a], a)):
+            options = [(-key[0], c) for key, c in sorted(self.best[area].values(),
+                                                         key=lambda kc: kc[0])]
+            used = {route_covers[r.route_id].cluster_id for r in self.own_routes[area]
+                    if r.route_id in route_covers}
+            used |= {chosen[a].cluster_id for a in self.children[area] if a in chosen}
+            size = self.subtree_size[area]
+            empty = (f"no glory-shot on any of its {size} route(s)" if size
+                     else "no routes in this area")
+            chosen[area] = pick_avoiding(options, used - {None}, empty,
+                                         "shares a cluster with one of its routes' or "
+                                         "sub-areas' covers (no other glory-shot)")
+        return chosen
+
+
 def choose_area_covers(parents: dict[int, int | None], routes: list[Route],
                        photos: dict[int, list[Candidate]],
                        route_covers: dict[int, Choice],
                        safety: CoverSafety = CoverSafety()) -> dict[int, Choice]:
     """An area's cover is the best glory-shot of its routes, deepest areas first, avoiding
     the clusters of its own routes' covers and its sub-areas' covers where it can."""
-    depths = area_depths(parents)
-    under = subtree_routes(list(parents), parents, routes)
-    chosen: dict[int, Choice] = {}
-    for area in sorted(parents, key=lambda a: (-depths[a], a)):
-        options = ranked((c for r in under[area] for c in photos.get(r.route_id, [])),
-                         partial(is_cover_candidate, safety=safety), cover_score)
-        used = {route_covers[r.route_id].cluster_id for r in routes
-                if r.area_id == area and r.route_id in route_covers}
-        used |= {chosen[a].cluster_id for a, p in parents.items() if p == area and a in chosen}
-        empty = (f"no glory-shot on any of its {len(under[area])} route(s)" if under[area]
-                 else "no routes in this area")
-        chosen[area] = pick_avoiding(options, used - {None}, empty,
-                                     "shares a cluster with one of its routes' or sub-areas' "
-                                     "covers (no other glory-shot)")
-    return chosen
+    options = AreaOptions(parents, routes, safety)
+    for route in routes:
+        options.add(route, photos.get(route.route_id, []))
+    return options.choose(route_covers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.kept import keep_reports, worth_keeping
 from tagger.cover_catalog import choose_covers
 from tagger.model import load_model
 from tagger.tagging import TagOptions, summary_figures, tag_catalog
@@ -39,4 +40,8 @@ def tag_and_cover(catalog, model_path: str | None, options: TagOptions, console,
                    routes_without_cover=covers.routes_without_cover,
                    routes_with_topo=covers.routes_with_topo,
                    areas_with_cover=covers.areas_with_cover)
+    if worth_keeping(catalog, options.keep_reports_from):
+        console.info("keeping the reports as tables (report.keep_from "
+                     f"{options.keep_reports_from:,} photos)")
+        figures.update(reports_kept=len(keep_reports(catalog)))
     return figures

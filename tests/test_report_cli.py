@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from catalog import open_catalog
+from catalog.reports import available_reports, report_query
 from cragcat.cli import main, report
 
 SUMMARY_KEYS = {"sources", "areas", "routes", "images", "near_duplicate_clusters",
@@ -126,3 +127,22 @@ def test_every_command_help_lists_options_with_defaults():
     for option in ("--catalog", "--config", "--quiet", "--json", "--format", "--limit"):
         assert option in result.output
     assert "default: catalog.duckdb" in result.output
+
+
+def test_a_view_over_every_photo_is_shown_in_its_report_order(catalog_path):
+    """photo_tags has no ORDER BY of its own (a filtered query never sorts every photo):
+    `report photo_tags` orders it, and --limit is in the SQL, not a cut of every row."""
+    reports = available_reports()
+    assert reports["photo_tags"].order == "sha256"
+    assert "ORDER BY" not in reports["photo_tags"].sql.upper()
+    assert report_query(reports["photo_tags"], 2) == \
+        "SELECT * FROM photo_tags ORDER BY sha256 LIMIT 2"
+    assert report_query(reports["summary"]) == "SELECT * FROM summary"
+    with open_catalog(catalog_path) as catalog, catalog.transaction() as tx:
+        for sha in ("c" * 64, "a" * 64, "d" * 64, "b" * 64):
+            tx.execute("INSERT INTO images (sha256, bytes, format, width, height, mode, phash, "
+                       "original_path, derivative_path) VALUES (?, 1, 'JPEG', 1, 1, 'RGB', 0, "
+                       "'o', 'd')", [sha])
+    result = invoke(report, ["photo_tags", "--limit", "2", "--format", "json",
+                             "--catalog", str(catalog_path)])
+    assert [r["sha256"] for r in json.loads(result.stdout)] == ["a" * 64, "b" * 64]

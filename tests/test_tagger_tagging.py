@@ -235,3 +235,27 @@ def test_every_cpu_backend_tags_like_eager(catalog, backend):
                                 ["e" * 64]))
     assert tagged.keys() == eager.keys()
     assert all(abs(tagged[s] - eager[s]) < 1e-3 for s in eager)
+
+
+def test_a_batch_that_meets_an_existing_tag_is_written_whole_replacing_it(catalog):
+    """Results are inserted plainly (fast at millions of tags); a batch with a photo
+    tagged meanwhile (a Ray task run twice) is written again with INSERT OR REPLACE."""
+    import torch
+
+    from tagger.loader import Photo
+    from tagger.tagging import commit_results, write_tags
+
+    old, new = fill(catalog, 2)
+    with catalog.transaction() as tx:
+        tx.execute("INSERT INTO tags (sha256, model_id, class, run_id) VALUES (?, 'm', 'topo', 1)",
+                   [old])
+    modes = []
+
+    def write(tx, replace):
+        modes.append(replace)
+        write_tags(tx, 2, "m", ["glory", "butt", "topo"], [Photo(old, ""), Photo(new, "")],
+                   torch.tensor([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]]), 0.5, None, replace)
+    commit_results(catalog, write)
+    assert modes == [False, True]
+    assert catalog.query("SELECT sha256, class, run_id FROM tags ORDER BY class") == [
+        (new, "butt", 2), (old, "glory", 2)]

@@ -1,4 +1,6 @@
 -- One row per photo (near-duplicates included, with their canonical image's tag): human label and the current model's class, confidence, margin and probabilities.
+-- kept: yes
+-- order: sha256
 SELECT i.sha256,
        coalesce(i.cluster_id, i.sha256) AS canonical_sha256,
        NOT i.is_canonical AS near_duplicate,
@@ -20,4 +22,3 @@ FROM images i
 LEFT JOIN current_model cm ON TRUE
 LEFT JOIN tags t ON t.sha256 = coalesce(i.cluster_id, i.sha256) AND t.model_id = cm.model_id
 LEFT JOIN labels l ON l.sha256 = i.sha256
-ORDER BY i.first_seen, i.sha256

@@ -1,4 +1,5 @@
 -- What the catalog holds: sources, areas, routes, pages by state, images, clusters, sightings, labels and tags by class.
+-- kept: yes
 -- rows: one
 SELECT
     (SELECT count(*) FROM sources) AS sources,
@@ -10,9 +11,9 @@ SELECT
     (SELECT count(*) FILTER (WHERE state = 'failed') FROM pages) AS pages_failed,
     (SELECT count(*) FILTER (WHERE state = 'skipped') FROM pages) AS pages_skipped,
     (SELECT count(*) FROM images) AS images,
-    (SELECT count(DISTINCT cluster_id) FROM images
-      WHERE cluster_id IN (SELECT cluster_id FROM images GROUP BY cluster_id HAVING count(*) > 1)
-    ) AS near_duplicate_clusters,
+    -- a cluster of more than one image is one whose near-duplicates point to it
+    (SELECT count(DISTINCT cluster_id) FROM images WHERE NOT is_canonical)
+        AS near_duplicate_clusters,
     (SELECT count(*) FROM sightings) AS sightings,
     (SELECT count(*) FROM labels) AS labels,
     (SELECT coalesce(json_group_object(label, n), '{}')

@@ -1,4 +1,5 @@
 -- Topos of each route under the current model: how many, the best one, and all of them.
+-- kept: yes
 WITH route_topos AS (
     SELECT s.route_id, p.sha256, p.confidence
     FROM sightings s
