@@ -5,6 +5,7 @@ like a fine-tuned one, and artifacts written before the probe still load."""
 
 import hashlib
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,6 @@ def test_no_glory_guard_is_said_when_calibration_butt_shots_are_all_easy(tmp_pat
 
 def test_probe_artifact_gives_the_same_classes_in_onnx_runtime_and_locally(three_sources):
     artifact = load_artifact(three_sources["artifact"])
-    import random
     rng = random.Random(5)
     images = [draw_photo(label, rng) for label in ("glory", "butt", "topo") * 2]
     local = predict(artifact, images)
@@ -121,7 +121,7 @@ def test_a_fine_tune_artifact_without_a_head_field_still_loads(tmp_path):
     save_artifact(old, create_model("efficientnet_lite0", 3, "none").eval(), meta)
     loaded = load_artifact(old)
     assert "head" not in loaded.meta and type(loaded.model.classifier) is torch.nn.Linear
-    assert predict(loaded, [draw_photo("glory", __import__("random").Random(0))]).shape == (1, 3)
+    assert predict(loaded, [draw_photo("glory", random.Random(0))]).shape == (1, 3)
     bad = tmp_path / "bad.safetensors"
     save_artifact(bad, loaded.model, dict(meta, head="mystery"))
     with pytest.raises(UnusableModelFile, match="head must be one of finetune, probe"):

@@ -57,7 +57,7 @@ class Features:
         return torch.tensor([s in splits for s in self.splits], dtype=torch.bool)
 
 
-def photo_features(prepared, config: TrainOptions, model, pre, device, console) -> Features:
+def photo_features(prepared, config: TrainOptions, model, pre, console) -> Features:
     """Decode each labelled photo once at the model's input size and extract features."""
     photos = prepared.photos
     pixels, ok = decode_all([p.derivative for p in photos], config.image_size,
@@ -136,9 +136,9 @@ def thresholds(cal: Calibration, config: TrainOptions) -> tuple[float, dict, flo
 def train_probe(catalog, config: TrainOptions, console, setup, record, meta: dict,
                 out_dir: Path, on_epoch=None) -> dict:
     """The probe recipe after set_up: features, calibration, test scores, artifact."""
-    prepared, device, _, pre, model = setup
+    prepared, _, _, pre, model = setup
     started = time.perf_counter()
-    features = photo_features(prepared, config, model, pre, device, console)
+    features = photo_features(prepared, config, model, pre, console)
     extracted = time.perf_counter()
     sources = photo_sources(catalog, [p.sha256 for p in features.photos])
     cal = calibrate(features, sources, config)
