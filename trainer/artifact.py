@@ -8,7 +8,8 @@ that is not safetensors is refused before any byte of it is interpreted.
 Metadata keys: format, version, backbone, architecture {library, name},
 classes, threshold, image_size, mean, std, interpolation, metrics,
 labels_hash, dtype (float32 | float16 | int8), quantized (tensor names stored
-as int8 with a per-row ``<name>.__scale__``), run_id, created_at.
+as int8 with a per-row ``<name>.__scale__``), run_id, created_at; head (finetune |
+probe, absent = finetune: artifacts written before the probe) and head_scale.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from PIL import Image
 from torch import nn
 
 from cragcat.files import as_if_opened
-from trainer.architecture import Architecture, build
+from trainer.architecture import HEADS, PROBE_SCALE, Architecture, build
 from trainer.errors import ArtifactError, UnusableModelFile
 
 FORMAT = "cragcat-model"
@@ -177,6 +178,9 @@ def _meta_problem(meta: dict) -> str | None:
          "mean and std must be three numbers"),
         (isinstance(meta["interpolation"], str), "interpolation is not a name"),
         (isinstance(meta.get("quantized", []), list), "quantized is not a list"),
+        (meta.get("head", "finetune") in HEADS, f"head must be one of {', '.join(HEADS)}"),
+        (isinstance(meta.get("head_scale", PROBE_SCALE), _NUMBER)
+         and 0 < meta.get("head_scale", PROBE_SCALE) <= 1e4, "head_scale is not a scale"),
     ]
     return next((why for ok, why in checks if not ok), None)
 
@@ -217,7 +221,8 @@ def load_artifact(path: str | os.PathLike, device: str | torch.device = "cpu") -
     meta = read_meta(path)
     arch = Architecture(**meta["architecture"])
     try:
-        model = build(arch, len(meta["classes"]))
+        model = build(arch, len(meta["classes"]), meta.get("head", "finetune"),
+                      float(meta.get("head_scale", PROBE_SCALE)))
     except (RuntimeError, ValueError, KeyError, AttributeError) as exc:  # an unknown model name
         raise UnusableModelFile(f"{path}: its architecture {arch.library}/{arch.name} cannot be "
                             f"built here ({str(exc).splitlines()[0][:120]})") from None

@@ -28,6 +28,7 @@ def train(run: Run):
 
     \b
     train                         train with config.toml's settings (flags override)
+    train --head probe            a head on the frozen backbone's features instead
     train labels import FILE      add labels from a CSV (sha256,label or url,label)
     train labels export           all labels as CSV
     train find-lr                 learning-rate range test: a plot and a suggested --lr

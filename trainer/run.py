@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from trainer.artifact import load_artifact, save_artifact
-from trainer.architecture import preprocessing, resolve
+from trainer.architecture import preprocessing, resolve, with_head
 from trainer.backbones import create_model
 from trainer.data import PhotoBatches, fits_cache
 from trainer.errors import NotEnoughLabels, TrainingCollapsed
@@ -141,6 +141,7 @@ def set_up(catalog, config: TrainOptions):
     arch = resolve(config.backbone)
     pre = preprocessing(arch)
     model = create_model(config.backbone, len(config.classes), config.weights)
+    model = with_head(model, len(config.classes), config.head)
     model.to(device.torch)
     model.to(memory_format=torch.channels_last)  # on CPU too: see Device.prepare
     return prepared, device, arch, pre, model
@@ -151,17 +152,20 @@ def train(catalog, config: TrainOptions, console, out_dir: Path | None = None,
     """Run one training end to end; return the figures the command prints."""
     started = time.perf_counter()
     prepared, device, arch, pre, model = set_up(catalog, config)
-    batches = make_batches(prepared, config, device, pre.interpolation)
-    _warn_about(console, config, batches, prepared)
     run_id = new_run_id()
     out_dir = Path(out_dir or Path(config.out) / run_id)
     record = RunRecord(catalog, run_id)
     record.start(config, prepared.labels_hash, str(device.torch))
     meta = _meta(config, arch, pre, prepared, run_id)
-    console.info(f"run {run_id}: {len(batches['train'].photos)} train, "
-                 f"{len(batches['val'].photos)} val, {len(batches['test'].photos)} test photos "
+    console.info(f"run {run_id}: {len(prepared.of('train'))} train, "
+                 f"{len(prepared.of('val'))} val, {len(prepared.of('test'))} test photos "
                  f"on {device.torch} ({torch.get_num_threads()} threads); "
-                 f"{config.backbone} at {config.image_size} px")
+                 f"{config.backbone} at {config.image_size} px, head {config.head}")
+    if config.head == "probe":
+        return _probe(catalog, config, console, (prepared, device, arch, pre, model), record,
+                      meta, out_dir, on_epoch, started)
+    batches = make_batches(prepared, config, device, pre.interpolation)
+    _warn_about(console, config, batches, prepared)
 
     def each_epoch(figures: dict) -> bool | None:
         record.epoch(figures)
@@ -190,17 +194,57 @@ def train(catalog, config: TrainOptions, console, out_dir: Path | None = None,
     return figures
 
 
+def _probe(catalog, config: TrainOptions, console, setup, record: RunRecord, meta: dict,
+           out_dir: Path, on_epoch, started: float) -> dict:
+    """The probe recipe (trainer.probe_run), recorded like a fine-tuning run."""
+    from trainer.probe_run import train_probe
+
+    for reason, count in setup[0].skipped.items():
+        console.warn(f"{count} labelled photo(s) left out: {reason}")
+    try:
+        with sigterm_as_interrupt():
+            done = train_probe(catalog, config, console, setup, record, meta, out_dir, on_epoch)
+    except KeyboardInterrupt:
+        record.finish("interrupted", "interrupted before the head was fitted")
+        raise
+    except BaseException as exc:
+        record.finish("failed", f"{type(exc).__name__}: {exc}")
+        raise
+    if done["undecodable"]:
+        console.warn(f"{len(done['undecodable'])} photo(s) could not be decoded and were "
+                     "left out")
+    metrics, test, artifact = done["metrics"], done["scores"], done["artifact"]
+    _record_model(catalog, done["model_id"], artifact, config, done["threshold"], test,
+                  metrics, record.run_id)
+    record.finish("finished", metrics["calibration"], str(artifact), done["model_id"])
+    figures = {"artifact": str(artifact), "model_id": done["model_id"],
+               "run_id": record.run_id, "head": "probe", "test_accuracy": test.accuracy,
+               "test_loss": test.loss, "per_class": test.per_class, "confusion": test.confusion,
+               "threshold": done["threshold"], "val_accuracy": metrics["val_accuracy"],
+               "best_epoch": 1, "epochs": 1, "stopped": "finished", "out_dir": str(out_dir),
+               "device": str(setup[1].torch), "bytes": artifact.stat().st_size,
+               "calibration": metrics["calibration"],
+               "class_thresholds": done["class_thresholds"], "glory_guard": done["glory_guard"],
+               "glory_guard_evidence": metrics["glory_guard_evidence"],
+               "seconds": round(time.perf_counter() - started, 1)}
+    _warn_without_guard(console, config, figures)
+    return figures
+
+
 def _warn_without_guard(console, config: TrainOptions, figures: dict) -> None:
-    """Say so when the glory guard is on but the validation split could not set it:
+    """Say so when the glory guard is on but the calibration photos could not set it:
     measured on unseen sources, such a model tagged real butt-shots glory (RESULTS.md)."""
     evidence = figures["glory_guard_evidence"]
-    if not config.glory_guard or GLORY in figures["class_thresholds"] or \
+    guard = figures.get("glory_guard", figures["class_thresholds"].get(GLORY))
+    if not config.glory_guard or guard is not None or \
             BUTT not in config.classes or GLORY not in config.classes:
         return
+    where = ("the validation split" if not figures.get("calibration", "").startswith("out")
+             else "the out-of-fold photos (each scored by a head without its source)")
     found = ("holds no butt-shot" if not evidence["photos"] else
              f"held only {evidence['photos']} butt-shot(s) the model was sure of "
              f"(P(glory) at most {evidence['hardest']:.3f})")
-    console.warn(f"no glory guard: the validation split {found}, so nothing says how sure "
+    console.warn(f"no glory guard: {where} {found}, so nothing says how sure "
                  "the model must be before a glory tag is safe; on photos from other "
                  "sources it may tag butt-shots glory and suggest them as covers. Label "
                  "butt-shots from your own sources (cragcat review) and train again.")
@@ -270,7 +314,8 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
                              "val_coverage": threshold.coverage,
                              "reached_target": threshold.reached_target,
                              "test": coverage_at(logits.softmax(1), targets, threshold.value)},
-               "class_thresholds": class_thresholds, "glory_guard_evidence": evidence}
+               "class_thresholds": class_thresholds, "glory_guard": class_thresholds.get(GLORY),
+               "glory_guard_evidence": evidence}
     _write_outputs(out_dir, result, test, threshold, batches["test"], logits, targets, indices,
                    classes)
     artifact = out_dir / ARTIFACT_NAME
@@ -288,7 +333,8 @@ def finish(catalog, record: RunRecord, result: FitResult, batches: dict, config:
             "val_accuracy": result.best_val_accuracy, "best_epoch": result.best_epoch,
             "epochs": len(result.epochs), "stopped": result.stopped, "out_dir": str(out_dir),
             "device": str(device.torch), "bytes": artifact.stat().st_size,
-            "class_thresholds": class_thresholds, "glory_guard_evidence": evidence}
+            "class_thresholds": class_thresholds, "glory_guard": class_thresholds.get(GLORY),
+            "glory_guard_evidence": evidence}
 
 
 def _class_thresholds(probs, targets, classes: list[str], threshold: float,

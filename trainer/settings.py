@@ -38,6 +38,13 @@ SETTINGS = [
     Setting("train.weights", str, "pretrained",
             "pretrained (the backbone's ImageNet weights), none (random) or PATH to a "
             "local checkpoint (.safetensors, or a torch state dict read weights-only)."),
+    Setting("train.head", str, "finetune",
+            "finetune trains the backbone and its linear head for --epochs; probe keeps the "
+            "pretrained backbone frozen and fits a head on its L2-normalised features of "
+            "every labelled photo and its mirror image to convergence (seconds once the "
+            "features are extracted), calibrated on photos of sources it did not see "
+            "(out of fold by source) where the photos come from 3 or more sources.",
+            choices=("finetune", "probe")),
     Setting("train.freeze", str, "first-epoch",
             "none fine-tunes the whole model; backbone trains only a linear head on the "
             "frozen backbone; first-epoch freezes the backbone for the first epoch only.",
