@@ -47,7 +47,8 @@ from catalog.reports import (Report, available_reports,  # noqa: E402
                              in_dependency_order, parse_report, report_query)
 from tagger.cover_catalog import choose_covers  # noqa: E402
 from tagger.ray_engine import MERGE_ROWS, export_work, merge_results  # noqa: E402
-from crawler.ingest import Examined, record_images  # noqa: E402
+from crawler.ingest import (INSERT_IMAGE_ROWS, Examined, image_row_columns,  # noqa: E402
+                            record_images)
 from tagger.loader import Photo  # noqa: E402
 from tagger.tagging import TagSummary, write_tags  # noqa: E402
 
@@ -209,18 +210,10 @@ def merge_both_ways(catalog, timer: Timer, work: Path, rows: int, sizes: list[in
     merge = Merger(catalog)
     for n, size in enumerate(sizes):
         part = shas[n * share:(n + 1) * share]
-        spent = {"before": [0.0, 0.0], "now": [0.0, 0.0]}
-        for i, start in enumerate(range(0, len(part), size)):
-            way = "before" if i % 2 == 0 else "now"
-            wall, cpu = time.perf_counter(), time.process_time()
-            merge.run(part[start:start + size], size,
-                      replace_every_batch if way == "before" else merge_results)
-            spent[way][0] += time.perf_counter() - wall
-            spent[way][1] += time.process_time() - cpu
-        for way, (wall, cpu) in spent.items():
-            name = f"tagging merge {way}, {len(part) // 2:,} results ({size}/txn)"
-            timer.figures[name] = f"{wall:.3f} s wall, {cpu:.3f} s CPU"
-            print(f"  {name:<48} {timer.figures[name]}", flush=True)
+        batches = [part[start:start + size] for start in range(0, len(part), size)]
+        in_turn(timer, f"tagging merge {{way}}, {len(part) // 2:,} results ({size}/txn)", {
+            "before": lambda i: merge.run(batches[i], size, replace_every_batch),
+            "now": lambda i: merge.run(batches[i], size, merge_results)}, len(batches))
 
 
 def ingest_both_ways(catalog, timer: Timer, commits: int, size: int = 64) -> None:
@@ -228,40 +221,43 @@ def ingest_both_ways(catalog, timer: Timer, commits: int, size: int = 64) -> Non
     commits one) written ``commits`` times each way, in turn: as before this session
     (INSERT ... ON CONFLICT DO NOTHING) and as now (the held keys looked up through the
     index, then a plain INSERT). Each in a transaction rolled back: the file is unchanged."""
-    spent = {"before": [0.0, 0.0], "now": [0.0, 0.0]}
-    for i in range(2 * commits):
-        way = "before" if i % 2 == 0 else "now"
-        rows = [(Examined(sha256=f"{i:032x}{n:032x}", size=1, format="JPEG", width=1,
+    def shard(i: int) -> list:
+        return [(Examined(sha256=f"{i:032x}{n:032x}", size=1, format="JPEG", width=1,
                           height=1, mode="RGB", phash=n, sharpness=1.0, extension="jpg",
-                          original=b"", derivative=b""), ("o", "d"))
-                for n in range(size)]
+                          original=b"", derivative=b""), ("o", "d")) for n in range(size)]
+
+    def rolled_back(write):
+        def commit(i: int) -> None:
+            catalog.con.execute("BEGIN TRANSACTION")
+            write(catalog.con, shard(i))
+            catalog.con.execute("ROLLBACK")
+        return commit
+    in_turn(timer, f"ingest commit of {size} new photos {{way}} (per commit)", {
+        "before": rolled_back(conflict_clause_insert), "now": rolled_back(record_images)},
+        2 * commits, per=commits)
+
+
+def in_turn(timer: Timer, name: str, ways: dict, rounds: int, per: int = 1) -> None:
+    """Call ``ways[way](i)`` for i in range(rounds), the ways taking turns, and record
+    each way's wall and CPU seconds (divided by ``per``) under ``name`` with its way."""
+    spent = {way: [0.0, 0.0] for way in ways}
+    for i in range(rounds):
+        way = list(ways)[i % len(ways)]
         wall, cpu = time.perf_counter(), time.process_time()
-        catalog.con.execute("BEGIN TRANSACTION")
-        (conflict_clause_insert if way == "before" else record_images)(catalog.con, rows)
-        catalog.con.execute("ROLLBACK")
+        ways[way](i)
         spent[way][0] += time.perf_counter() - wall
         spent[way][1] += time.process_time() - cpu
     for way, (wall, cpu) in spent.items():
-        name = f"ingest commit of {size} new photos {way} (per commit)"
-        timer.figures[name] = f"{wall / commits:.4f} s wall, {cpu / commits:.4f} s CPU"
-        print(f"  {name:<48} {timer.figures[name]}", flush=True)
+        label = name.format(way=way)
+        timer.figures[label] = f"{wall / per:.4f} s wall, {cpu / per:.4f} s CPU"
+        print(f"  {label:<48} {timer.figures[label]}", flush=True)
 
 
 def conflict_clause_insert(tx, rows) -> None:
-    """crawler.ingest.record_images as it was before this session."""
-    columns = list(zip(*[(e.sha256, e.size, e.format, e.width, e.height, e.mode, e.phash,
-                          p[0], p[1], e.sharpness) for e, p in rows]))
-    tx.execute(
-        """INSERT INTO images (sha256, bytes, format, width, height, mode, phash, cluster_id,
-                               is_canonical, original_path, derivative_path, sharpness)
-           SELECT sha256, bytes, format, width, height, mode, phash, sha256, TRUE,
-                  original_path, derivative_path, sharpness FROM
-             (SELECT unnest(?) AS sha256, unnest(?::BIGINT[]) AS bytes, unnest(?) AS format,
-                     unnest(?::INTEGER[]) AS width, unnest(?::INTEGER[]) AS height,
-                     unnest(?) AS mode, unnest(?::UBIGINT[]) AS phash,
-                     unnest(?) AS original_path, unnest(?) AS derivative_path,
-                     unnest(?::DOUBLE[]) AS sharpness)
-           ON CONFLICT DO NOTHING RETURNING sha256""", [list(c) for c in columns]).fetchall()
+    """crawler.ingest.record_images as it was before this session: no lookup, a conflict
+    clause."""
+    tx.execute(INSERT_IMAGE_ROWS.replace("RETURNING", "ON CONFLICT DO NOTHING RETURNING"),
+               [list(c) for c in zip(*image_row_columns(rows))]).fetchall()
 
 
 def untagged(catalog, timer: Timer, work: Path):

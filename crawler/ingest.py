@@ -319,23 +319,30 @@ def examine_and_store(data: bytes, content_type: str | None, max_pixels: int,
 
 # -- 3. record ------------------------------------------------------------------
 
+INSERT_IMAGE_ROWS = """
+    INSERT INTO images (sha256, bytes, format, width, height, mode, phash, cluster_id,
+                        is_canonical, original_path, derivative_path, sharpness)
+    SELECT sha256, bytes, format, width, height, mode, phash, sha256, TRUE,
+           original_path, derivative_path, sharpness FROM
+      (SELECT unnest(?) AS sha256, unnest(?::BIGINT[]) AS bytes, unnest(?) AS format,
+              unnest(?::INTEGER[]) AS width, unnest(?::INTEGER[]) AS height,
+              unnest(?) AS mode, unnest(?::UBIGINT[]) AS phash,
+              unnest(?) AS original_path, unnest(?) AS derivative_path,
+              unnest(?::DOUBLE[]) AS sharpness)
+    RETURNING sha256"""
+
+
+def image_row_columns(rows: list[tuple[Examined, tuple[str, str]]]) -> list[tuple]:
+    """One tuple per image row, in INSERT_IMAGE_ROWS's column order."""
+    return [(e.sha256, e.size, e.format, e.width, e.height, e.mode, e.phash, p[0], p[1],
+             e.sharpness) for e, p in rows]
+
+
 def record_images(tx, rows: list[tuple[Examined, tuple[str, str]]]) -> set[str]:
     """Insert the rows of images not in the catalog yet, in one statement; return their
     SHA-256s (the new ones)."""
-    columns = new_rows(tx, "images", "sha256", [
-        (e.sha256, e.size, e.format, e.width, e.height, e.mode, e.phash, p[0], p[1],
-         e.sharpness) for e, p in rows])
+    columns = new_rows(tx, "images", "sha256", image_row_columns(rows))
     if not columns:
         return set()
-    inserted = tx.execute(
-        """INSERT INTO images (sha256, bytes, format, width, height, mode, phash, cluster_id,
-                               is_canonical, original_path, derivative_path, sharpness)
-           SELECT sha256, bytes, format, width, height, mode, phash, sha256, TRUE,
-                  original_path, derivative_path, sharpness FROM
-             (SELECT unnest(?) AS sha256, unnest(?::BIGINT[]) AS bytes, unnest(?) AS format,
-                     unnest(?::INTEGER[]) AS width, unnest(?::INTEGER[]) AS height,
-                     unnest(?) AS mode, unnest(?::UBIGINT[]) AS phash,
-                     unnest(?) AS original_path, unnest(?) AS derivative_path,
-                     unnest(?::DOUBLE[]) AS sharpness)
-           RETURNING sha256""", [list(c) for c in zip(*columns)]).fetchall()
+    inserted = tx.execute(INSERT_IMAGE_ROWS, [list(c) for c in zip(*columns)]).fetchall()
     return {row[0] for row in inserted}

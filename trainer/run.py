@@ -10,10 +10,11 @@ import json
 import random
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -175,23 +176,31 @@ def train(catalog, config: TrainOptions, console, out_dir: Path | None = None,
         return on_epoch(figures) if on_epoch else None
 
     steps = config.epochs * len(batches["train"])
-    try:
-        with sigterm_as_interrupt(), console.progress("training batches", total=steps) as bar:
-            result = fit(model, batches["train"], batches["val"], config, device, pre.mean,
-                         pre.std, out_dir / CHECKPOINT_NAME, meta, each_epoch,
-                         on_batch=_batch_bar(bar))
-    except KeyboardInterrupt:
-        record.finish("interrupted", "interrupted; the best checkpoint so far is kept")
-        raise
-    except BaseException as exc:
-        record.finish("failed", f"{type(exc).__name__}: {exc}")
-        raise
+    with _recorded(record, "interrupted; the best checkpoint so far is kept"), \
+            console.progress("training batches", total=steps) as bar:
+        result = fit(model, batches["train"], batches["val"], config, device, pre.mean,
+                     pre.std, out_dir / CHECKPOINT_NAME, meta, each_epoch,
+                     on_batch=_batch_bar(bar))
     if result.stopped in ("collapsed", "pruned") or result.best_epoch is None:
         return _stopped(record, result, out_dir)
     figures = finish(catalog, record, result, batches, config, device, meta, out_dir)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     _warn_without_guard(console, config, figures)
     return figures
+
+
+@contextmanager
+def _recorded(record: RunRecord, interrupted: str) -> Iterator[None]:
+    """A run stopped (Ctrl-C, SIGTERM) or failing is recorded as such before it ends."""
+    try:
+        with sigterm_as_interrupt():
+            yield
+    except KeyboardInterrupt:
+        record.finish("interrupted", interrupted)
+        raise
+    except BaseException as exc:
+        record.finish("failed", f"{type(exc).__name__}: {exc}")
+        raise
 
 
 def _probe(catalog, config: TrainOptions, console, setup, record: RunRecord, meta: dict,
@@ -201,15 +210,8 @@ def _probe(catalog, config: TrainOptions, console, setup, record: RunRecord, met
 
     for reason, count in setup[0].skipped.items():
         console.warn(f"{count} labelled photo(s) left out: {reason}")
-    try:
-        with sigterm_as_interrupt():
-            done = train_probe(catalog, config, console, setup, record, meta, out_dir, on_epoch)
-    except KeyboardInterrupt:
-        record.finish("interrupted", "interrupted before the head was fitted")
-        raise
-    except BaseException as exc:
-        record.finish("failed", f"{type(exc).__name__}: {exc}")
-        raise
+    with _recorded(record, "interrupted before the head was fitted"):
+        done = train_probe(catalog, config, console, setup, record, meta, out_dir, on_epoch)
     if done["undecodable"]:
         console.warn(f"{len(done['undecodable'])} photo(s) could not be decoded and were "
                      "left out")
