@@ -80,7 +80,9 @@ def test_undo_puts_the_photo_back_as_a_new_row(app, page):
     third = page.evaluate("window.reviewSaved[2]")
     page.keyboard.press("u")
     expect(page.locator("#status")).to_contain_text("undone: 1 label(s) topo")
-    assert shown(page) == third
+    # the photo is marked shown once decoded and painted, a moment after the status line
+    page.wait_for_function("s => document.querySelector('#photo').dataset.shown === s",
+                           arg=third)
     history = query(app.catalog, "SELECT sha256, label, replaced, undoes FROM label_history "
                                  "ORDER BY history_id")
     assert len(history) == 4 and history[3][:3] == (third, None, "topo")

@@ -19,7 +19,9 @@ from tests.trainer_photos import labelled_catalog, offline_env, one_thread  # no
 from trainer.artifact import load_artifact
 from trainer.backbones import create_model
 
-FAST = ["--image-size", "48", "--batch-size", "8", "--workers", "0", "--threads", "1"]
+# these tests are about fine-tuning (its epochs, curves, checkpoints), whatever the default head
+FAST = ["--head", "finetune", "--image-size", "48", "--batch-size", "8", "--workers", "0",
+        "--threads", "1"]
 
 
 def invoke(tmp: Path, *args):
