@@ -82,18 +82,22 @@ def test_three_sources_calibrate_out_of_fold_and_the_artifact_is_one_model(three
     assert recorded["calibration"] == figures["calibration"]
 
 
-def test_fewer_than_three_sources_fall_back_to_the_validation_split(tmp_path):
+def test_fewer_than_three_sources_calibrate_out_of_fold_by_cluster_folds(tmp_path):
     figures = train_probe(tmp_path, 2)
-    assert figures["calibration"] == "validation split (2 sources, fewer than 3)"
+    assert figures["calibration"] == ("out-of-fold by 5 folds of near-duplicate clusters "
+                                      "(2 sources, fewer than 3)")
+    metrics = json.loads((Path(figures["out_dir"]) / "metrics.json").read_text())
+    assert metrics["calibration_photos"] == 27  # every train and validation photo
     with open_catalog(tmp_path / "c.duckdb") as catalog:
         assert set(photo_sources(catalog, ["f" * 64]).values()) == {NO_SOURCE}
 
 
 def test_no_glory_guard_is_said_when_calibration_butt_shots_are_all_easy(tmp_path, capsys):
     figures = train_probe(tmp_path, 0, Console())
-    assert figures["calibration"].startswith("validation split (1 source")
+    assert figures["calibration"].startswith("out-of-fold by 5 folds of near-duplicate "
+                                             "clusters (1 source,")
     assert figures["glory_guard"] is None  # drawn butt-shots: the model is sure of them
-    assert "no glory guard: the validation split held only" in capsys.readouterr().err
+    assert "no glory guard: the out-of-fold photos" in capsys.readouterr().err
 
 
 def test_probe_artifact_gives_the_same_classes_in_onnx_runtime_and_locally(three_sources):
@@ -155,7 +159,7 @@ def test_the_probe_trains_and_tags_the_tiny_sample_site(tmp_path):
         api.crawl(catalog, start=served.url, profile="sample")
     api.import_labels(catalog, site / "labels.csv")
     model = api.train(catalog, tmp_path / "models", image_size=64, head="probe")
-    assert model["head"] == "probe" and model["calibration"].startswith("validation split")
+    assert model["head"] == "probe" and model["calibration"].startswith("out-of-fold by 5 folds")
     tagged = api.tag(catalog)
     assert tagged["tagged"] > 0
     with api.open_catalog(catalog) as opened:
@@ -164,3 +168,12 @@ def test_the_probe_trains_and_tags_the_tiny_sample_site(tmp_path):
             "count(*) FILTER (WHERE predicted_class <> 'other') FROM photo_tags "
             "WHERE human_label IS NOT NULL AND status = 'tagged'")
     assert sure > 0 and right / sure > 0.8  # labelled photos it was sure of, mostly right
+
+
+def test_a_near_duplicate_cluster_is_scored_in_one_fold_and_the_folds_are_dealt_evenly():
+    from trainer.probe_run import CROSS_FOLDS, cluster_fold
+    folds = [cluster_fold(f"cluster-{i}", seed=0) for i in range(500)]
+    assert cluster_fold("cluster-7", 0) == folds[7]  # every copy of a cluster alike
+    counts = [folds.count(f"fold {k}") for k in range(CROSS_FOLDS)]
+    assert len(counts) == 5 and min(counts) > 500 / CROSS_FOLDS * 0.7
+    assert [cluster_fold(f"cluster-{i}", seed=1) for i in range(500)] != folds

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from trainer.errors import UnknownBackbone
+from trainer.novelty import likeness
 
 DEFAULT_BACKBONE = "efficientnet_lite0"
 LITE0_TIMM_NAME = "tf_efficientnet_lite0"
@@ -116,7 +117,10 @@ def build(arch: Architecture, num_classes: int, head: str = "finetune",
 
 
 class NormalisedLinear(nn.Module):
-    """The probe's head: L2-normalised features times ``scale``, then a linear layer.
+    """The probe's head: L2-normalised features times ``scale``, then a linear layer,
+    and, once ``set_gate`` has given it a bank, the novelty gate (trainer.novelty): a
+    photo whose nearest bank photo of its top class is under that class's floor gets
+    equal logits, so the tagger calls it 'other'.
 
     Its parameters are named like nn.Linear's, so a state dict keeps the library's
     keys (``classifier.weight``); the scale lives in the artifact's metadata."""
@@ -126,10 +130,29 @@ class NormalisedLinear(nn.Module):
         self.scale = float(scale)
         self.weight = nn.Parameter(torch.zeros(out_features, in_features))
         self.bias = nn.Parameter(torch.zeros(out_features))
+        self.gated = False
+
+    def set_gate(self, bank: torch.Tensor, penalty: torch.Tensor, floors: torch.Tensor,
+                 neighbours: int) -> None:
+        """Bank (photos, features) of unit features, its class penalty (photos, classes),
+        a floor per class and how many neighbours make a likeness; zeros of the right
+        shapes before a state dict loads."""
+        self.neighbours = int(neighbours)
+        device = self.weight.device
+        self.register_buffer("bank", bank.float().to(device).clone())
+        self.register_buffer("bank_penalty", penalty.float().to(device).clone())
+        self.register_buffer("floors", floors.float().to(device).clone())
+        self.gated = True
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         unit = nn.functional.normalize(features.flatten(1), dim=1)
-        return nn.functional.linear(unit * self.scale, self.weight, self.bias)
+        logits = nn.functional.linear(unit * self.scale, self.weight, self.bias)
+        if not self.gated:
+            return logits
+        like = likeness(unit, self.bank, self.bank_penalty, self.neighbours)
+        top = logits.argmax(1, keepdim=True)
+        floor = self.floors.unsqueeze(0).expand_as(like).gather(1, top)
+        return logits * (like.gather(1, top) >= floor).to(logits.dtype)
 
 
 def head_module(model: nn.Module, num_classes: int) -> tuple[str, nn.Module]:

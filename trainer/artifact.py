@@ -9,7 +9,8 @@ Metadata keys: format, version, backbone, architecture {library, name},
 classes, threshold, image_size, mean, std, interpolation, metrics,
 labels_hash, dtype (float32 | float16 | int8), quantized (tensor names stored
 as int8 with a per-row ``<name>.__scale__``), run_id, created_at; head (finetune |
-probe, absent = finetune: artifacts written before the probe) and head_scale.
+probe, absent = finetune: artifacts written before the probe) and head_scale;
+novelty {bank, neighbours, quantile, floors} for a probe with the novelty gate (trainer.novelty).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from PIL import Image
 from torch import nn
 
 from cragcat.files import as_if_opened
-from trainer.architecture import HEADS, PROBE_SCALE, Architecture, build
+from trainer.architecture import HEADS, PROBE_SCALE, Architecture, build, head_module
 from trainer.errors import ArtifactError, UnusableModelFile
 
 FORMAT = "cragcat-model"
@@ -181,6 +182,12 @@ def _meta_problem(meta: dict) -> str | None:
         (meta.get("head", "finetune") in HEADS, f"head must be one of {', '.join(HEADS)}"),
         (isinstance(meta.get("head_scale", PROBE_SCALE), _NUMBER)
          and 0 < meta.get("head_scale", PROBE_SCALE) <= 1e4, "head_scale is not a scale"),
+        (not meta.get("novelty") or (meta.get("head") == "probe"
+                                     and isinstance(meta["novelty"].get("bank"), int)
+                                     and isinstance(meta["novelty"].get("neighbours"), int)
+                                     and 0 < meta["novelty"]["neighbours"]
+                                     <= meta["novelty"]["bank"]),
+         "novelty needs a probe head and a bank size"),
     ]
     return next((why for ok, why in checks if not ok), None)
 
@@ -227,6 +234,8 @@ def load_artifact(path: str | os.PathLike, device: str | torch.device = "cpu") -
         raise UnusableModelFile(f"{path}: its architecture {arch.library}/{arch.name} cannot be "
                             f"built here ({str(exc).splitlines()[0][:120]})") from None
     state = read_state(path, meta)
+    if meta.get("novelty"):
+        _make_room_for_gate(model, len(meta["classes"]), meta["novelty"])
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
@@ -239,6 +248,14 @@ def load_artifact(path: str | os.PathLike, device: str | torch.device = "cpu") -
                     interpolation=meta["interpolation"], backbone=meta["backbone"],
                     model_id=file_sha256(path), metrics=meta.get("metrics", {}),
                     path=path, meta=meta)
+
+
+def _make_room_for_gate(model, num_classes: int, novelty: dict) -> None:
+    """Zeros of the gate's shapes on the probe's head, for the state dict to fill."""
+    _, head = head_module(model, num_classes)
+    bank = int(novelty["bank"])
+    head.set_gate(torch.zeros(bank, head.weight.shape[1]), torch.zeros(bank, num_classes),
+                  torch.zeros(num_classes), int(novelty["neighbours"]))
 
 
 def _decode(tensors: dict[str, torch.Tensor], quantized: Iterable[str]) -> dict:

@@ -5,7 +5,8 @@
 2. Calibration photos are scored by heads that never saw them: where the train and
    validation photos come from ``MIN_SOURCES`` or more sources (trainer.sources),
    each source's photos by a head fitted without that source (out of fold by
-   source); otherwise the validation split by a head fitted on the train split.
+   source); otherwise each photo by a head fitted without its fold of near-duplicate
+   clusters (``CROSS_FOLDS`` folds).
 3. On those probabilities: a temperature, one threshold per class reaching
    ``train.threshold_precision`` (never under ``train.threshold_floor``) and the
    glory guard (halfway from the most glory-like butt-shot to certainty). Out of
@@ -20,6 +21,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from catalog.classes import GLORY
 from trainer.architecture import PROBE_SCALE, head_module
 from trainer.artifact import save_artifact
 from trainer.data import decode_all
+from trainer.novelty import Gate, fit_gate
 from trainer.evaluate import choose_threshold, coverage_at, guard_evidence, guard_threshold, score
 from trainer.outputs import plot_confusion, plot_curves, plot_threshold, write_misclassified
 from trainer.probe import (class_thresholds, extract_features, fit_head, fit_temperature,
@@ -39,8 +42,14 @@ from trainer.settings import TrainOptions
 from trainer.sources import photo_sources
 
 # Fewer sources than this and a source's photos scored by a head without it say
-# little (one source left out of two is half the data): the validation split decides.
+# little (one source left out of two is half the data): folds of clusters instead.
 MIN_SOURCES = 3
+# With one source the validation split alone is often separable (50 sample-site photos,
+# all right): the temperature then falls to its floor, every probability saturates
+# and covers are ranked by card quality alone (measured: an approach photo became the
+# cover of 7 of 58 routes). Scored out of fold, all train and validation photos with
+# their mistakes set it (0.9 there instead of 0.3).
+CROSS_FOLDS = 5
 
 
 @dataclass
@@ -84,30 +93,36 @@ class Calibration:
     targets: torch.Tensor
     temperature: float
     weights: torch.Tensor | None  # per calibration photo: 1 / its source's photos
+    groups: list[str]  # per calibration photo: what it was held out with
 
 
 def calibrate(features: Features, sources: dict[str, str], config: TrainOptions) -> Calibration:
-    """Out of fold by source where there are enough sources, else the validation split."""
+    """Every train and validation photo scored by a head that never saw its group: its
+    source where there are enough sources, else its fold of near-duplicate clusters."""
     n = len(config.classes)
     fitted = features.rows("train", "val")
-    groups = [sources[p.sha256] for p, f in zip(features.photos, fitted.tolist()) if f]
-    weights = None
-    if len(set(groups)) >= MIN_SOURCES:
-        how = f"out-of-fold by source ({len(set(groups))} sources, each weighted alike)"
-        logits = out_of_fold(features.x[fitted], features.y[fitted], groups, n,
-                             seed=config.seed)
-        targets, weights = features.y[fitted], source_weights(groups)
+    photos = [p for p, f in zip(features.photos, fitted.tolist()) if f]
+    groups = [sources[p.sha256] for p in photos]
+    weights, count = None, len(set(groups))
+    if count >= MIN_SOURCES:
+        how = f"out-of-fold by source ({count} sources, each weighted alike)"
+        weights = source_weights(groups)
     else:
-        how = (f"validation split ({len(set(groups))} source{'s' * (len(set(groups)) != 1)}, "
-               f"fewer than {MIN_SOURCES})")
-        fitted = features.rows("train")
-        held = features.rows("val")
-        head = _fit(features, fitted, n, config.seed)
-        logits, targets = head_logits(head, features.x[held, 0]), features.y[held]
+        how = (f"out-of-fold by {CROSS_FOLDS} folds of near-duplicate clusters ({count} "
+               f"source{'s' * (count != 1)}, fewer than {MIN_SOURCES})")
+        groups = [cluster_fold(p.cluster, config.seed) for p in photos]
+    logits = out_of_fold(features.x[fitted], features.y[fitted], groups, n, seed=config.seed)
+    targets = features.y[fitted]
     temperature = fit_temperature(logits, targets, weights)
     weight, bias = _fit(features, fitted, n, config.seed)
     return Calibration((weight / temperature, bias / temperature), fitted, how, len(targets),
-                       logits / temperature, targets, temperature, weights)
+                       logits / temperature, targets, temperature, weights, groups)
+
+
+def cluster_fold(cluster: str, seed: int) -> str:
+    """A near-duplicate cluster's calibration fold: its copies are scored together."""
+    digest = hashlib.sha256(f"{seed}:{cluster}".encode()).digest()
+    return f"fold {digest[0] % CROSS_FOLDS}"
 
 
 def _fit(features: Features, rows: torch.Tensor, n: int, seed: int):
@@ -150,14 +165,21 @@ def train_probe(catalog, config: TrainOptions, console, setup, record, meta: dic
     record.epoch(epoch)
     if on_epoch:
         on_epoch(epoch)
+    gate = novelty_gate(features, cal, config, console)
+    put_head(model, len(config.classes), cal.head, gate)
     test = features.rows("test")
-    logits = head_logits(cal.head, features.x[test, 0])
+    logits = head_logits(cal.head, features.x[test, 0])  # top-1: the head's own answer
+    head = head_of(model, len(config.classes))
+    with torch.no_grad():  # coverage: what the tagger will give, gate and all
+        gated = head(features.x[test, 0].to(head.weight.device)).cpu()
     scores = score(logits, features.y[test], config.classes)
-    metrics = _metrics(scores, cal, logits, features.y[test], shared, per_class, guard, config,
+    metrics = _metrics(scores, cal, gated, features.y[test], shared, per_class, guard, config,
                        extracted - started, time.perf_counter() - extracted)
+    if gate is not None:
+        metrics["novelty"] = dict(gate.meta(config.classes), calibration_gated=gate.gated)
+        meta = dict(meta, novelty=gate.meta(config.classes))
     _write_outputs(out_dir, features, test, logits, scores, cal, shared, config)
     plot_curves([epoch], out_dir / "curves.png")  # one point: the head's fit
-    put_head(model, len(config.classes), cal.head)
     artifact = out_dir / "model.safetensors"
     model_id = save_artifact(artifact, model.cpu(), dict(
         meta, head="probe", head_scale=PROBE_SCALE, threshold=shared,
@@ -168,11 +190,37 @@ def train_probe(catalog, config: TrainOptions, console, setup, record, meta: dic
             "undecodable": features.undecodable}
 
 
-def put_head(model, num_classes: int, head: tuple[torch.Tensor, torch.Tensor]) -> None:
-    _, module = head_module(model, num_classes)
+def novelty_gate(features: Features, cal: Calibration, config: TrainOptions,
+                 console) -> Gate | None:
+    """The gate (trainer.novelty) from the calibration photos, grouped as they were
+    calibrated; None when ``train.novelty_quantile`` is 0."""
+    if config.novelty_quantile <= 0:
+        return None
+    photos = [p for p, f in zip(features.photos, cal.fitted.tolist()) if f]
+    # Every photo alike here, not every source: weighted, a few photos of small sources
+    # (the least like the rest) raised the floors until 24-31 % of the calibration photos
+    # and 22 % of one unseen real source were gated (bench/RESULTS.md, sixth session).
+    gate = fit_gate(features.x[cal.fitted, 0], cal.targets, cal.groups,
+                    [p.sha256 for p in photos], len(config.classes), config.novelty_quantile,
+                    config.seed)
+    console.info(f"novelty gate: {len(gate.bank)} labelled photos kept to compare with; a "
+                 f"photo less like its class's nearest {gate.neighbours} than "
+                 f"{config.novelty_quantile:.0%} of the calibration photos is tagged other ({gate.gated:.1%} of them were)")
+    return gate
+
+
+def put_head(model, num_classes: int, head: tuple[torch.Tensor, torch.Tensor],
+             gate: Gate | None = None) -> None:
+    module = head_of(model, num_classes)
     with torch.no_grad():
         module.weight.copy_(head[0])
         module.bias.copy_(head[1])
+    if gate is not None:
+        module.set_gate(gate.bank, gate.penalty, torch.tensor(gate.floors), gate.neighbours)
+
+
+def head_of(model, num_classes: int):
+    return head_module(model, num_classes)[1]
 
 
 def _epoch_figures(features: Features, cal: Calibration, seconds: float) -> dict:

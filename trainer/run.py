@@ -242,7 +242,7 @@ def _warn_without_guard(console, config: TrainOptions, figures: dict) -> None:
             BUTT not in config.classes or GLORY not in config.classes:
         return
     where = ("the validation split" if not figures.get("calibration", "").startswith("out")
-             else "the out-of-fold photos (each scored by a head without its source)")
+             else "the out-of-fold photos (each scored by a head that never saw it)")
     found = ("holds no butt-shot" if not evidence["photos"] else
              f"held only {evidence['photos']} butt-shot(s) the model was sure of "
              f"(P(glory) at most {evidence['hardest']:.3f})")

@@ -122,6 +122,11 @@ SETTINGS = [
             "Give glory its own, stricter threshold: halfway from the most glory-like "
             "validation butt-shot to certainty, so butt-shots like it are tagged other "
             "rather than glory (a butt-shot must never become a cover)."),
+    Setting("train.novelty_quantile", float, 0.1,
+            "Probe head only: a photo less like the labelled photos of its top class "
+            "than this share of the calibration photos were (each compared with other "
+            "sources' or folds' photos) is tagged other; 0 turns the gate off.",
+            min=0.0, max=0.5),
     Setting("train.out", str, "models",
             "Folder for runs: each run writes <out>/<run id>/ with the artifact, "
             "checkpoint, plots and misclassified photos."),
