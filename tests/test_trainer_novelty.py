@@ -108,6 +108,7 @@ def test_train_keeps_the_gate_in_the_artifact_and_tags_a_strange_photo_other(gat
     assert set(novelty["floors"]) == {"glory", "butt", "topo"}
     metrics = json.loads((Path(gated_run["out_dir"]) / "metrics.json").read_text())
     assert 0 < metrics["novelty"]["calibration_gated"] <= 0.2
+    assert gated_run["novelty_gate"] == metrics["novelty"]  # in train's summary too
     artifact = load_artifact(gated_run["artifact"])
     assert artifact.model.classifier.gated
     rng = random.Random(9)

@@ -228,6 +228,7 @@ def _probe(catalog, config: TrainOptions, console, setup, record: RunRecord, met
                "calibration": metrics["calibration"],
                "class_thresholds": done["class_thresholds"], "glory_guard": done["glory_guard"],
                "glory_guard_evidence": metrics["glory_guard_evidence"],
+               "novelty_gate": metrics.get("novelty"),
                "seconds": round(time.perf_counter() - started, 1)}
     _warn_without_guard(console, config, figures)
     return figures

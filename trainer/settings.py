@@ -38,20 +38,22 @@ SETTINGS = [
     Setting("train.weights", str, "pretrained",
             "pretrained (the backbone's ImageNet weights), none (random) or PATH to a "
             "local checkpoint (.safetensors, or a torch state dict read weights-only)."),
-    Setting("train.head", str, "finetune",
-            "finetune trains the backbone and its linear head for --epochs; probe keeps the "
-            "pretrained backbone frozen and fits a head on its L2-normalised features of "
-            "every labelled photo and its mirror image to convergence (seconds once the "
-            "features are extracted), calibrated on photos of sources it did not see "
-            "(out of fold by source) where the photos come from 3 or more sources.",
+    Setting("train.head", str, "probe",
+            "probe (the default) keeps the pretrained backbone frozen and fits a head on "
+            "its L2-normalised features of every labelled photo and its mirror image to "
+            "convergence (seconds once the features are extracted), calibrated on photos "
+            "of sources it did not see where they come from 3 or more sources, with a "
+            "novelty gate; finetune trains the backbone and its linear head for --epochs "
+            "(measured on unseen real sources, it tagged 6 of 13 butt-shots glory).",
             choices=("finetune", "probe")),
     Setting("train.freeze", str, "first-epoch",
             "none fine-tunes the whole model; backbone trains only a linear head on the "
             "frozen backbone; first-epoch freezes the backbone for the first epoch only.",
             choices=("none", "backbone", "first-epoch")),
-    Setting("train.image_size", int, 192,
+    Setting("train.image_size", int, 256,
             "Model input size in pixels (square); photos are resized on their shorter "
-            "side and centre-cropped.", min=32, max=1024),
+            "side and centre-cropped. 256 is the derivatives' shorter side: they are "
+            "only cropped, never resampled again.", min=32, max=1024),
     # -- optimisation
     Setting("train.epochs", int, 5, "Most epochs to train.", min=1, max=1000),
     Setting("train.batch_size", int, 32, "Photos per batch.", min=1, max=4096),
