@@ -35,7 +35,8 @@ SELECT r.area_id, s.route_id, i.sha256, coalesce(i.cluster_id, i.sha256) AS clus
        t.status, CASE WHEN t.status = 'tagged' THEN coalesce(l.label, t.class) END,
        t.probabilities, i.width, i.height, i.sharpness,
        max(s.votes) AS votes, max(s.rating) AS rating, coalesce(cc.captions, '') AS captions,
-       list(DISTINCT coalesce(s.licence, '') ORDER BY coalesce(s.licence, '')) AS licences
+       list(DISTINCT coalesce(s.licence, '') ORDER BY coalesce(s.licence, '')) AS licences,
+       t.status = 'tagged' AND l.label IS NOT NULL AS labelled
 FROM sightings s
 JOIN routes r ON r.route_id = s.route_id
 JOIN images i ON i.sha256 = s.sha256
@@ -81,11 +82,11 @@ def area_candidates(catalog, model_id: str, licences: tuple[str, ...] = ALL_LICE
 
 def candidate(row: tuple, licences: tuple[str, ...]) -> Candidate:
     (route_id, sha, cluster, status, predicted, probs, width, height, sharp, votes, rating,
-     captions, stated) = row
+     captions, stated, labelled) = row
     stated = tuple(s or None for s in stated)
     allowed = licences == ALL_LICENCES or licence_allowed(stated, licences)
     return Candidate(route_id, sha, cluster, status, predicted, dict(probs or {}), width,
-                     height, sharp, votes, rating, captions, stated, allowed)
+                     height, sharp, votes, rating, captions, stated, allowed, bool(labelled))
 
 
 def load_routes(catalog) -> list[Route]:

@@ -60,6 +60,7 @@ class Candidate:
     captions: str = ""            # every caption its near-duplicate cluster was shown with
     licences: tuple[str, ...] = ()  # as its sightings on this route state them
     licence_ok: bool = True       # one of them is allowed by cover.licences
+    labelled: bool = False        # ``predicted`` is a person's label, not the model's class
 
 
 # Words in a caption that say the photo looks up at the climber from below or behind.
@@ -88,7 +89,10 @@ DEFAULT_COVER_SAFETY = CoverSafety(min_glory=0.0, max_butt=0.01, min_margin=0.0,
 
 
 def unsafe_reason(c: Candidate, safety: CoverSafety) -> str | None:
-    """Why a glory-tagged photo may not be a cover, or None when it may."""
+    """Why a glory-tagged photo may not be a cover, or None when it may (always, when a
+    person labelled it glory: the checks are for the model's doubts, not theirs)."""
+    if c.labelled:
+        return None
     probs = c.probabilities
     glory = probs.get(GLORY, 0.0)
     others = [p for k, p in probs.items() if k != GLORY]
@@ -156,8 +160,13 @@ def community_score(c: Candidate) -> float:
     return sum(parts) / len(parts) if parts else 0.5
 
 
+def class_probability(c: Candidate, name: str) -> float:
+    """The model's P(name), or certainty where a person labelled the photo ``name``."""
+    return 1.0 if c.labelled and c.predicted == name else c.probabilities.get(name, 0.0)
+
+
 def cover_score(c: Candidate) -> float:
-    parts = {"glory": sureness(c.probabilities.get(GLORY, 0.0)),
+    parts = {"glory": sureness(class_probability(c, GLORY)),
              "resolution": resolution_score(c),
              "aspect": aspect_score(c), "sharpness": sharpness_score(c),
              "community": community_score(c)}
@@ -165,14 +174,15 @@ def cover_score(c: Candidate) -> float:
 
 
 def topo_score(c: Candidate) -> float:
-    parts = {"topo": sureness(c.probabilities.get(TOPO, 0.0)),
+    parts = {"topo": sureness(class_probability(c, TOPO)),
              "resolution": resolution_score(c),
              "sharpness": sharpness_score(c)}
     return round(sum(TOPO_WEIGHTS[k] * v for k, v in parts.items()), 6)
 
 
 def cover_reason(c: Candidate) -> str:
-    words = [f"{GLORY} {c.probabilities.get(GLORY, 0.0):.2f}", f"{c.width}x{c.height}",
+    words = [f"{GLORY} (labelled)" if c.labelled else f"{GLORY} {c.probabilities.get(GLORY, 0.0):.2f}",
+             f"{c.width}x{c.height}",
              f"aspect {c.width / c.height:.2f}" if c.height else "aspect ?"]
     if c.sharpness is not None:
         words.append(f"sharpness {c.sharpness:.0f}")

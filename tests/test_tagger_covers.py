@@ -1,13 +1,15 @@
 """Route covers, topos and area covers: the rules, on pure rows and on a real catalog."""
 
+from dataclasses import replace
+
 import pytest
 
 from catalog import open_catalog
 from tagger.cover_catalog import choose_covers
 from tagger.cover_check import check_covers
-from tagger.covers import (BUTT_CAPTION_CUES, Candidate, CoverSafety, Route, aspect_score,
-                           choose_area_covers, choose_route_covers, choose_route_topos,
-                           cover_score, unsafe_reason)
+from tagger.covers import (BUTT_CAPTION_CUES, DEFAULT_COVER_SAFETY, Candidate, CoverSafety,
+                           Route, aspect_score, choose_area_covers, choose_route_covers,
+                           choose_route_topos, cover_score, unsafe_reason)
 from tagger.tagging import TagOptions, tag_catalog
 from tests.tagger_helpers import ColourArtifact, add_area, add_photo, add_route, add_sighting
 
@@ -188,6 +190,21 @@ def test_cover_safety_refuses_a_glory_tag_the_other_signs_doubt():
     assert unsafe_reason(sure_but_wrong(1, "e", 0.999, 0.0), safety) is None
 
 
+def test_a_person_s_glory_label_is_a_safe_cover_whatever_the_model_doubts():
+    safety = CoverSafety(min_glory=0.99, max_butt=0.02, min_margin=0.9,
+                         caption_cues=BUTT_CAPTION_CUES)
+    # the novelty gate's equal odds, and a caption that says "from below"
+    unsure = Candidate(1, "labelled", "labelled", "tagged", "glory",
+                       {"glory": 1 / 3, "butt": 1 / 3, "topo": 1 / 3}, 1500, 1000,
+                       captions="The crux from below", labelled=True)
+    assert unsafe_reason(unsure, safety) is None
+    assert unsafe_reason(replace(unsure, labelled=False), safety) is not None
+    sure = sure_but_wrong(1, "model-sure", 0.999, 0.0)
+    covers = choose_route_covers([Route(1, 10)], {1: [sure, unsure]}, safety)
+    assert covers[1].sha256 == "labelled" and "glory (labelled)" in covers[1].reason
+    assert cover_score(unsure) >= cover_score(sure)  # as sure as the surest model tag
+
+
 def test_a_route_keeps_no_cover_rather_than_a_doubtful_one():
     safety = CoverSafety(max_butt=0.02)
     photos = {1: [sure_but_wrong(1, "doubtful", 0.97, 0.03), photo(1, "t", "topo")],
@@ -215,3 +232,17 @@ def test_a_caption_on_any_copy_rules_the_photo_out_on_every_route(crag):
                                 "WHERE kind = 'cover' AND model_id = ?", [artifact.model_id]))
     assert covers[1] is None  # its only photo's cluster was captioned "looking up at"
     assert covers[2] == sha["own"]
+
+
+def test_a_photo_a_person_labelled_glory_is_a_cover_in_the_catalog(crag):
+    catalog, sha = crag  # route 3 has only a butt-shot (the model is sure) and a topo
+    artifact = ColourArtifact()
+    tag_catalog(catalog, artifact, TagOptions.from_settings(batch_size=8, workers=0, backend="eager"))
+    with catalog.transaction() as tx:
+        tx.execute("INSERT INTO labels (sha256, label, origin) VALUES (?, 'glory', 'review')",
+                   [sha["butt"]])
+    choose_covers(catalog, artifact.model_id, DEFAULT_COVER_SAFETY)
+    sha256, reason = catalog.query_one("SELECT sha256, reason FROM route_covers WHERE "
+                                       "route_id = 3 AND kind = 'cover' AND model_id = ?",
+                                       [artifact.model_id])
+    assert sha256 == sha["butt"] and reason.startswith("glory (labelled)")

@@ -28,7 +28,8 @@ SELECT s.route_id, i.sha256, coalesce(i.cluster_id, i.sha256) AS cluster_id,
        t.status, CASE WHEN t.status = 'tagged' THEN coalesce(l.label, t.class) END,
        t.probabilities, i.width, i.height, i.sharpness,
        max(s.votes) AS votes, max(s.rating) AS rating, coalesce(cc.captions, '') AS captions,
-       list(DISTINCT coalesce(s.licence, '') ORDER BY coalesce(s.licence, '')) AS licences
+       list(DISTINCT coalesce(s.licence, '') ORDER BY coalesce(s.licence, '')) AS licences,
+       t.status = 'tagged' AND l.label IS NOT NULL AS labelled
 FROM sightings s
 JOIN images i ON i.sha256 = s.sha256
 LEFT JOIN tags t ON t.sha256 = coalesce(i.cluster_id, i.sha256) AND t.model_id = ?
