@@ -181,8 +181,8 @@ def topo_score(c: Candidate) -> float:
 
 
 def cover_reason(c: Candidate) -> str:
-    words = [f"{GLORY} (labelled)" if c.labelled else f"{GLORY} {c.probabilities.get(GLORY, 0.0):.2f}",
-             f"{c.width}x{c.height}",
+    glory = "(labelled)" if c.labelled else f"{c.probabilities.get(GLORY, 0.0):.2f}"
+    words = [f"{GLORY} {glory}", f"{c.width}x{c.height}",
              f"aspect {c.width / c.height:.2f}" if c.height else "aspect ?"]
     if c.sharpness is not None:
         words.append(f"sharpness {c.sharpness:.0f}")

@@ -237,7 +237,8 @@ def test_a_caption_on_any_copy_rules_the_photo_out_on_every_route(crag):
 def test_a_photo_a_person_labelled_glory_is_a_cover_in_the_catalog(crag):
     catalog, sha = crag  # route 3 has only a butt-shot (the model is sure) and a topo
     artifact = ColourArtifact()
-    tag_catalog(catalog, artifact, TagOptions.from_settings(batch_size=8, workers=0, backend="eager"))
+    tag_catalog(catalog, artifact,
+                TagOptions.from_settings(batch_size=8, workers=0, backend="eager"))
     with catalog.transaction() as tx:
         tx.execute("INSERT INTO labels (sha256, label, origin) VALUES (?, 'glory', 'review')",
                    [sha["butt"]])

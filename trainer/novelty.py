@@ -12,8 +12,9 @@ of the calibration photos reach when compared with the bank photos of *other* gr
 logits, so the tagger calls it 'other' and the review queue puts it first.
 
 Calibrated by source, the floor is what a photo from an unseen source reaches, so the
-gate leaves unseen real sources alone (measured: 0.1 % of real photos gated at 0.02 in
-leave-one-source-out) while photos unlike any labelled one are still caught.
+gate leaves unseen real sources alone (measured leave-one-source-out on 721 real photos:
+coverage, top-1 and every per-source figure unchanged) while the sample site's approach
+and gear photos are caught (its covers 51/58 -> 58/58 true glory-shots).
 """
 
 from __future__ import annotations
@@ -118,8 +119,7 @@ class Gate:
 
 
 def fit_gate(x: torch.Tensor, y: torch.Tensor, groups: list[str], keys: list[str],
-             num_classes: int, quantile: float, seed: int,
-             weights: torch.Tensor | None = None) -> Gate:
+             num_classes: int, quantile: float, seed: int) -> Gate:
     """The gate from the calibration photos' features ``x`` (N, C), classes, groups
     (sources or folds, as calibration used) and keys (their sha256)."""
     unit = torch.nn.functional.normalize(x.float(), dim=-1)
@@ -128,7 +128,7 @@ def fit_gate(x: torch.Tensor, y: torch.Tensor, groups: list[str], keys: list[str
     neighbours = max(1, min(NEIGHBOURS, len(rows)))
     like = out_of_group_likeness(unit, y, groups, bank, bank_y,
                                  [groups[i] for i in rows.tolist()], neighbours)
-    floors = class_floors(like, y, num_classes, quantile, weights)
+    floors = class_floors(like, y, num_classes, quantile)
     under = like < torch.tensor(floors)[y]
     gated = float(under.float().mean()) if len(y) else 0.0
     return Gate(bank, class_penalty(bank_y, num_classes), floors, neighbours, quantile, gated)

@@ -33,8 +33,8 @@ from catalog.classes import GLORY
 from trainer.architecture import PROBE_SCALE, head_module
 from trainer.artifact import save_artifact
 from trainer.data import decode_all
-from trainer.novelty import Gate, fit_gate
 from trainer.evaluate import choose_threshold, coverage_at, guard_evidence, guard_threshold, score
+from trainer.novelty import Gate, fit_gate
 from trainer.outputs import plot_confusion, plot_curves, plot_threshold, write_misclassified
 from trainer.probe import (class_thresholds, extract_features, fit_head, fit_temperature,
                            head_logits, out_of_fold, source_weights)
@@ -205,7 +205,8 @@ def novelty_gate(features: Features, cal: Calibration, config: TrainOptions,
                     config.seed)
     console.info(f"novelty gate: {len(gate.bank)} labelled photos kept to compare with; a "
                  f"photo less like its class's nearest {gate.neighbours} than "
-                 f"{config.novelty_quantile:.0%} of the calibration photos is tagged other ({gate.gated:.1%} of them were)")
+                 f"{config.novelty_quantile:.0%} of the calibration photos is tagged other "
+                 f"({gate.gated:.1%} of them were)")
     return gate
 
 
