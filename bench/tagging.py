@@ -9,7 +9,8 @@ with the crawler's folder import, then times on the same photos:
   naive-32   the same, forwarding batches of 32
   tag-catalog  end to end from the catalog: DataLoader workers decode the
              derivatives, batched inference on the measured-fastest backend,
-             tags written in batched transactions
+             tags written in batched transactions; run again with the ONNX export
+             the first run kept (tag.kept_exports), as every later run of a model is
 
 and prints photos per second with ratios against both naive loops. Without
 --model a random-weight EfficientNet-Lite0 with the trainer's default input size and
@@ -84,11 +85,11 @@ def naive(catalog, artifact, batch: int) -> float:
     return time.perf_counter() - start
 
 
-def ours(catalog, artifact, workers: int, backend: str) -> tuple[float, str, dict]:
+def ours(catalog, artifact, workers: int, backend: str, kept: str) -> tuple[float, str, dict]:
     start = time.perf_counter()
     summary = tag_catalog(catalog, artifact, TagOptions.from_settings(
         retag=True, workers=workers, threads=torch.get_num_threads(), backend=backend,
-        device="cpu"))
+        device="cpu", kept_exports=kept))
     seconds = time.perf_counter() - start
     timings = catalog.scalar("SELECT backend_timings FROM tag_runs ORDER BY run_id DESC LIMIT 1")
     return seconds, summary.backend, timings
@@ -137,10 +138,12 @@ def main() -> None:
         for label, batch in (("naive-1", 1), ("naive-32", 32)):
             results[label] = naive(catalog, artifact, batch)
             print(f"  {label}: {results[label]:.1f} s", flush=True)
-        for label, workers, backend in (("tag-catalog eager, in-process", 0, "eager"),
-                                        (f"tag-catalog default, {args.workers} worker(s)",
-                                         args.workers, "auto")):
-            seconds, chosen, timings = ours(catalog, artifact, workers, backend)
+        kept = str(folder / "onnx")  # empty at first: the first default run exports
+        for label, workers, backend in (
+                ("tag-catalog eager, in-process", 0, "eager"),
+                (f"tag-catalog default, {args.workers} worker(s)", args.workers, "auto"),
+                ("the same, its ONNX export kept", args.workers, "auto")):
+            seconds, chosen, timings = ours(catalog, artifact, workers, backend, kept)
             results[label] = seconds
             print(f"  {label}: {seconds:.1f} s, backend {chosen} ({timings})", flush=True)
         print(f"  CPU backends on a calibration batch (s/photo): "

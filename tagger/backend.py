@@ -12,10 +12,13 @@ where ONNX Runtime cannot take the model.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -30,6 +33,7 @@ COMPILE_MIN_PHOTOS = 4000
 CALIBRATION_PHOTOS = 8
 # A backend whose probabilities differ from eager mode by more than this is not used.
 AGREEMENT = 0.02
+KEPT_EXPORTS = 8  # checked ONNX exports kept for later runs, the most recently used
 
 
 @dataclass
@@ -72,18 +76,27 @@ def _jit(model, sample):
 
 def _onnx(model, sample):
     """The model exported to ONNX (in memory) and run by ONNX Runtime on the CPU."""
-    import onnxruntime
+    return onnx_session(export_onnx(model, sample))
 
+
+def export_onnx(model, sample) -> bytes:
     buffer = io.BytesIO()
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, sample[:1].contiguous(), buffer, input_names=["pixels"],
                           output_names=["logits"], opset_version=17, dynamo=False,
                           dynamic_axes={"pixels": {0: "photos"}, "logits": {0: "photos"}})
+    return buffer.getvalue()
+
+
+def onnx_session(exported: bytes):
+    """A forward function over an ONNX model's bytes, on ONNX Runtime's CPU provider."""
+    import onnxruntime
+
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
     options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(buffer.getvalue(), options,
+    session = onnxruntime.InferenceSession(exported, options,
                                            providers=["CPUExecutionProvider"])
 
     def forward(pixels: torch.Tensor) -> torch.Tensor:
@@ -158,15 +171,15 @@ def measure_cpu_backends(model, sample: torch.Tensor, names) -> tuple[str, dict,
 
 
 def choose_backend(model: torch.nn.Module, requested: str, device: torch.device,
-                   pending: int, sample: torch.Tensor) -> Backend:
+                   pending: int, sample: torch.Tensor, kept: Path | None = None) -> Backend:
     """The backend to tag ``pending`` photos with; ``sample`` is a batch of real photos
-    (exports trace it, calibration times it)."""
+    (exports trace it, calibration times it); ``kept``: a folder for ONNX exports."""
     if device.type == "cuda":
         return cuda_backend(model, device)
     if requested != "auto":
         return Backend(requested, device, cpu_candidate(requested, model, sample))
     if pending < CALIBRATE_MIN_PHOTOS:
-        return small_run_backend(model, device, sample)
+        return small_run_backend(model, device, sample, kept)
     names = ["eager", "channels_last", "jit", "int8", "onnx"]
     if pending >= COMPILE_MIN_PHOTOS:
         names.append("compile")
@@ -174,15 +187,63 @@ def choose_backend(model: torch.nn.Module, requested: str, device: torch.device,
     return Backend(name, device, forwards[name], timings)
 
 
-def small_run_backend(model, device: torch.device, sample: torch.Tensor) -> Backend:
-    """ONNX Runtime without a calibration, checked against eager on the first photos."""
+def small_run_backend(model, device: torch.device, sample: torch.Tensor,
+                      kept: Path | None = None) -> Backend:
+    """ONNX Runtime without a calibration, checked against eager on the first photos;
+    an export kept in ``kept`` from an earlier run of the same model (checked then) is
+    used as it is: the export and the check are a fifth of a 600-photo run."""
     note = {"note": f"not measured: under {CALIBRATE_MIN_PHOTOS} photos to tag"}
     probe = sample[:CALIBRATION_PHOTOS]
+    found = kept_export(kept, model, probe)
+    if found is not None:
+        note["onnx"] = f"kept export {found[0].name}"
+        return Backend("onnx", device, found[1], note)
     try:
-        forward = cpu_candidate("onnx", model, probe)
+        exported = export_onnx(model, probe)
+        forward = onnx_session(exported)
         if (forward(probe) - _probabilities(model)(probe)).abs().max().item() <= AGREEMENT:
+            keep_export(kept, model, probe, exported)
             return Backend("onnx", device, forward, note)
         note["onnx"] = "rejected: probabilities differ from eager"
     except Exception as exc:  # ONNX Runtime missing or the model does not export
         note["onnx"] = f"unavailable: {type(exc).__name__}"
     return Backend("channels_last", device, cpu_candidate("channels_last", model, sample), note)
+
+
+def export_path(kept: Path, model: torch.nn.Module, sample: torch.Tensor) -> Path:
+    """Where a model's checked export is kept: named by a digest of its weights, the
+    input's shape and the exporter's version, so another model never finds it."""
+    digest = hashlib.sha256(f"{torch.__version__}:{tuple(sample.shape[1:])}".encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return kept / f"{digest.hexdigest()}.onnx"
+
+
+def kept_export(kept: Path | None, model, sample) -> tuple[Path, Callable] | None:
+    if kept is None:
+        return None
+    path = export_path(kept, model, sample)
+    try:
+        forward = onnx_session(path.read_bytes())
+        os.utime(path)  # recently used: the last to be pruned
+        return path, forward
+    except Exception:  # none kept yet, unreadable or cut short: export again
+        return None
+
+
+def keep_export(kept: Path | None, model, sample, exported: bytes) -> None:
+    """Write the checked export for later runs (best effort: a full or read-only disk
+    only costs the next run the export)."""
+    if kept is None:
+        return
+    path = export_path(kept, model, sample)
+    try:
+        kept.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(exported)
+        os.replace(partial, path)
+        for stale in sorted(kept.glob("*.onnx"), key=lambda f: f.stat().st_mtime)[:-KEPT_EXPORTS]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass

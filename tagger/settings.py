@@ -30,6 +30,11 @@ SETTINGS = [
             "batch and keeps the fastest (under 1,000 photos: onnx, ONNX Runtime, without "
             "measuring); CUDA always uses channels_last with bf16 autocast.",
             choices=BACKENDS),
+    Setting("tag.kept_exports", str, "~/.cache/cragcat/onnx",
+            "Folder where a run under 1,000 photos keeps the model's ONNX export once it "
+            "agreed with the model, so later runs of the same model skip the export and "
+            "the check (a fifth of a 600-photo run); the 8 most recent are kept. Empty: "
+            "export every run.", flag=""),
     Setting("tag.device", str, "auto",
             "Where the model runs: 'auto' picks CUDA when present, else the CPU.",
             choices=("auto", "cpu", "cuda")),

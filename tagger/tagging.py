@@ -12,6 +12,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import duckdb
@@ -32,6 +33,11 @@ class Progress(Protocol):
     def advance(self, n: int = 1) -> None: ...
 
 
+def kept_folder(setting: str) -> Path | None:
+    """tag.kept_exports as a folder, None when empty."""
+    return Path(setting).expanduser() if setting else None
+
+
 @dataclass
 class TagOptions:
     """How to tag, from the tag.* and cover.* settings (the registry holds every
@@ -48,6 +54,7 @@ class TagOptions:
     cover_licences: tuple[str, ...]   # which photos may be covers (cover.licences)
     cover_safety: CoverSafety         # what a glory tag needs to be a cover
     keep_reports_from: int = 250_000  # photos from which the reports are kept (report.keep_from)
+    kept_exports: str = ""            # folder for checked ONNX exports ("": none)
 
     @classmethod
     def from_settings(cls, settings=None, **fields: Any) -> "TagOptions":
@@ -60,7 +67,8 @@ class TagOptions:
                      device=settings["tag.device"],
                      cover_licences=tuple(settings["cover.licences"]),
                      cover_safety=cover_safety(settings),
-                     keep_reports_from=settings["report.keep_from"])
+                     keep_reports_from=settings["report.keep_from"],
+                     kept_exports=settings["tag.kept_exports"])
         return cls(**{**built, **fields})
 
 
@@ -235,7 +243,7 @@ def tag_catalog(catalog, artifact, options: TagOptions, progress: Progress | Non
                       if batch.pixels is not None else None)
             if backend is None and pixels is not None:
                 backend = choose_backend(artifact.model, options.backend, device, len(photos),
-                                         pixels)
+                                         pixels, kept_folder(options.kept_exports))
             _tag_batch(catalog, summary, batch, pixels, backend, artifact, threshold)
             if progress is not None:
                 progress.advance(len(batch.photos) + len(batch.failures))

@@ -3,10 +3,12 @@
 import json
 
 import pytest
+import torch
 
 from catalog import open_catalog
+from tagger.backend import KEPT_EXPORTS, small_run_backend
 from tagger.tagging import TagOptions, tag_catalog
-from tests.tagger_helpers import ColourArtifact, add_photo
+from tests.tagger_helpers import ColourArtifact, ColourNet, add_photo
 
 OPTIONS = dict(batch_size=4, workers=0, backend="eager", device="cpu")
 
@@ -259,3 +261,25 @@ def test_a_batch_that_meets_an_existing_tag_is_written_whole_replacing_it(catalo
     assert modes == [False, True]
     assert catalog.query("SELECT sha256, class, run_id FROM tags ORDER BY class") == [
         (new, "butt", 2), (old, "glory", 2)]
+
+
+def test_a_small_run_keeps_its_checked_onnx_export_for_the_next_run_of_that_model(tmp_path):
+    cpu, kept = torch.device("cpu"), tmp_path / "onnx"
+    sample = torch.rand(8, 3, 32, 32)
+    first = small_run_backend(ColourNet().eval(), cpu, sample, kept)
+    (export,) = kept.glob("*.onnx")
+    assert first.name == "onnx" and "onnx" not in first.timings  # exported, then checked
+    again = small_run_backend(ColourNet().eval(), cpu, sample, kept)
+    assert again.name == "onnx" and again.timings["onnx"] == f"kept export {export.name}"
+    torch.testing.assert_close(again.forward(sample), first.forward(sample))
+    sharper = ColourNet(scale=8.0).eval()  # other weights: never the first model's export
+    third = small_run_backend(sharper, cpu, sample, kept)
+    assert "onnx" not in third.timings and len(list(kept.glob("*.onnx"))) == 2
+    torch.testing.assert_close(third.forward(sample), sharper(sample).softmax(1))
+    export.write_bytes(b"cut short")  # an unreadable export is made again
+    fourth = small_run_backend(ColourNet().eval(), cpu, sample, kept)
+    assert "onnx" not in fourth.timings and export.stat().st_size > len(b"cut short")
+    for n in range(KEPT_EXPORTS + 2):  # only the most recently used few stay
+        small_run_backend(ColourNet(scale=1.0 + n).eval(), cpu, sample, kept)
+    assert len(list(kept.glob("*.onnx"))) == KEPT_EXPORTS
+    assert not list(kept.glob("*.part"))
