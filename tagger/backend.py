@@ -11,6 +11,7 @@ where ONNX Runtime cannot take the model.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import io
@@ -226,10 +227,11 @@ def kept_export(kept: Path | None, model, sample) -> tuple[Path, Callable] | Non
     path = export_path(kept, model, sample)
     try:
         forward = onnx_session(path.read_bytes())
-        os.utime(path)  # recently used: the last to be pruned
-        return path, forward
     except Exception:  # none kept yet, unreadable or cut short: export again
         return None
+    with contextlib.suppress(OSError):  # a read-only folder still serves its exports
+        os.utime(path)  # recently used: the last to be pruned
+    return path, forward
 
 
 def keep_export(kept: Path | None, model, sample, exported: bytes) -> None:
