@@ -195,15 +195,16 @@ def small_run_backend(model, device: torch.device, sample: torch.Tensor,
     used as it is: the export and the check are a fifth of a 600-photo run."""
     note = {"note": f"not measured: under {CALIBRATE_MIN_PHOTOS} photos to tag"}
     probe = sample[:CALIBRATION_PHOTOS]
-    found = kept_export(kept, model, probe)
+    path = export_path(kept, model, probe) if kept is not None else None
+    found = kept_export(path)
     if found is not None:
-        note["onnx"] = f"kept export {found[0].name}"
-        return Backend("onnx", device, found[1], note)
+        note["onnx"] = f"kept export {path.name}"
+        return Backend("onnx", device, found, note)
     try:
         exported = export_onnx(model, probe)
         forward = onnx_session(exported)
         if (forward(probe) - _probabilities(model)(probe)).abs().max().item() <= AGREEMENT:
-            keep_export(kept, model, probe, exported)
+            keep_export(path, exported)
             return Backend("onnx", device, forward, note)
         note["onnx"] = "rejected: probabilities differ from eager"
     except Exception as exc:  # ONNX Runtime missing or the model does not export
@@ -221,25 +222,25 @@ def export_path(kept: Path, model: torch.nn.Module, sample: torch.Tensor) -> Pat
     return kept / f"{digest.hexdigest()}.onnx"
 
 
-def kept_export(kept: Path | None, model, sample) -> tuple[Path, Callable] | None:
-    if kept is None:
+def kept_export(path: Path | None) -> Callable | None:
+    """The forward function of the export kept at ``path``, or None."""
+    if path is None:
         return None
-    path = export_path(kept, model, sample)
     try:
         forward = onnx_session(path.read_bytes())
     except Exception:  # none kept yet, unreadable or cut short: export again
         return None
     with contextlib.suppress(OSError):  # a read-only folder still serves its exports
         os.utime(path)  # recently used: the last to be pruned
-    return path, forward
+    return forward
 
 
-def keep_export(kept: Path | None, model, sample, exported: bytes) -> None:
+def keep_export(path: Path | None, exported: bytes) -> None:
     """Write the checked export for later runs (best effort: a full or read-only disk
     only costs the next run the export)."""
-    if kept is None:
+    if path is None:
         return
-    path = export_path(kept, model, sample)
+    kept = path.parent
     try:
         kept.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.part")
